@@ -1,0 +1,4 @@
+/** @berth/api: berthd's HTTP API (Elysia + OpenAPI/Swagger UI) and its listeners. */
+export { createApp, type AppOptions } from "./app.ts";
+export { hasToken, loadOrCreateToken } from "./auth.ts";
+export { isLoopback, listen, type ListenAddress, parseListenAddress } from "./listeners.ts";

@@ -1,0 +1,96 @@
+/**
+ * API listeners. `unix://PATH` serves with no token on a socket of mode 0660 (group `berth` when it exists);
+ * `tcp://HOST:PORT` needs the bearer token on every route but the public ones, and TLS unless HOST is loopback.
+ */
+import { chmodSync, chownSync, existsSync, readFileSync, unlinkSync } from "node:fs";
+import { isIP } from "node:net";
+import type { Server } from "bun";
+import { BerthError } from "@berth/protocol";
+import { hasToken, isPublic } from "./auth.ts";
+import { errorResponse } from "./errors.ts";
+
+export type ListenAddress = { kind: "unix"; path: string } | { kind: "tcp"; host: string; port: number };
+
+export function parseListenAddress(address: string): ListenAddress {
+  if (address.startsWith("unix://")) {
+    const path = address.slice("unix://".length);
+    if (!path.startsWith("/")) throw new BerthError("invalid_argument", `listen address ${address}: the socket path must be absolute`);
+    return { kind: "unix", path };
+  }
+  const m = /^tcp:\/\/(\[[^\]]+\]|[^:]+):(\d+)$/.exec(address);
+  if (m) {
+    const port = Number(m[2]);
+    if (port > 65535) throw new BerthError("invalid_argument", `listen address ${address}: port out of range`);
+    return { kind: "tcp", host: m[1]!.replace(/^\[|\]$/g, ""), port };
+  }
+  throw new BerthError("invalid_argument", `listen address ${address}: expected unix:///path or tcp://host:port`);
+}
+
+export function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1";
+}
+
+export interface ListenOptions {
+  token: string;
+  tls?: { cert: string; key: string };
+}
+
+type Fetch = (request: Request) => Response | Promise<Response>;
+
+/**
+ * Elysia finds the path by searching for "/" from index 11 of the URL, so a host of under three characters
+ * ("curl --unix-socket S http://b/v1/...") would hide every route: such requests are given a longer host.
+ */
+function withRoutableUrl(fetch: Fetch): Fetch {
+  return (request) => {
+    const slash = request.url.indexOf("/", request.url.indexOf("//") + 2);
+    if (slash >= 11) return fetch(request);
+    return fetch(new Request(`http://localhost${request.url.slice(slash)}`, request));
+  };
+}
+
+export async function listen(address: ListenAddress, appFetch: Fetch, options: ListenOptions): Promise<Server<undefined>> {
+  const fetch = withRoutableUrl(appFetch);
+  if (address.kind === "unix") {
+    await removeStaleSocket(address.path);
+    // idleTimeout 0: event streams and log follows stay open for as long as the client wants.
+    const server = Bun.serve({ unix: address.path, fetch, ...({ idleTimeout: 0 } as object) });
+    chmodSync(address.path, 0o660);
+    const gid = groupId("berth");
+    if (gid !== undefined) chownSync(address.path, 0, gid);
+    return server;
+  }
+  if (!isLoopback(address.host) && !options.tls) {
+    throw new BerthError("invalid_argument", `refusing tcp://${address.host}:${address.port}: a non-loopback address needs --tls-cert and --tls-key`);
+  }
+  const guarded: Fetch = (request) =>
+    isPublic(request) || hasToken(request, options.token)
+      ? fetch(request)
+      : errorResponse("unauthenticated", "missing or invalid bearer token (see the api-token file in the state dir)");
+  return Bun.serve({
+    hostname: address.host,
+    port: address.port,
+    fetch: guarded,
+    idleTimeout: 0,
+    ...(options.tls ? { tls: { cert: Bun.file(options.tls.cert), key: Bun.file(options.tls.key) } } : {}),
+  });
+}
+
+/** A socket file left by a crashed berthd is removed; one that still accepts belongs to a running berthd. */
+async function removeStaleSocket(path: string): Promise<void> {
+  if (!existsSync(path)) return;
+  const live = await Bun.connect({ unix: path, socket: { data() {} } }).then((s) => (s.end(), true), () => false);
+  if (live) throw new BerthError("unavailable", `${path} is in use: is another berthd running?`);
+  unlinkSync(path);
+}
+
+function groupId(name: string): number | undefined {
+  try {
+    const line = readFileSync("/etc/group", "utf8").split("\n").find((l) => l.startsWith(`${name}:`));
+    return line ? Number(line.split(":")[2]) : undefined;
+  } catch {
+    return undefined;
+  }
+}

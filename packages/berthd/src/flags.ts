@@ -1,0 +1,94 @@
+/** berthd's command line (API.md's table): parsed and checked here, turned into config by main.ts. */
+import { parseArgs } from "node:util";
+import { BerthError } from "@berth/protocol";
+import { isLevel, type Level } from "@berth/supervisor";
+
+export interface Flags {
+  stateDir: string;
+  listen: string[];
+  runtime: string;
+  runtimeArgs: string[];
+  startTimeoutMs: number;
+  retainCount: number;
+  logLevel: Level;
+  tokenFile: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  shim?: string;
+  logMaxBytes: number;
+}
+
+export const USAGE = `usage: bun run berthd [flags]
+  --state-dir DIR          runtime state (default /run/berth)
+  --listen ADDR            unix://PATH or tcp://HOST:PORT, repeatable
+                           (default unix://<state-dir>/berth.sock and tcp://127.0.0.1:7420)
+  --runtime PATH           OCI runtime binary (default runc)
+  --runtime-args ARG       global runtime argument, repeatable
+  --start-timeout DUR      bound for creating a container or exec (default 30s)
+  --retain-count N         events kept for replay (default 10000)
+  --log-level LEVEL        debug, info, warn, error (default info)
+  --token-file PATH        bearer token for TCP (default <state-dir>/api-token)
+  --tls-cert PATH, --tls-key PATH   TLS for TCP listeners
+  --shim PATH              berth-shim binary (default dist/berth-shim, else the shim's source under bun)
+  --log-max-size SIZE      rotate captured output logs at SIZE (default 16MiB)`;
+
+/** "30s", "500ms", "2m", "1h" or plain milliseconds. */
+export function parseDuration(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
+  if (!m) throw new BerthError("invalid_argument", `invalid duration ${JSON.stringify(s)}: use e.g. 30s, 500ms, 2m`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "ms") as "ms"];
+  return Math.round(Number(m[1]) * unit);
+}
+
+/** "16MiB", "512KiB", "1GiB" or plain bytes. */
+export function parseSize(s: string): number {
+  const m = /^(\d+)(B|KiB|MiB|GiB)?$/i.exec(s.trim());
+  if (!m) throw new BerthError("invalid_argument", `invalid size ${JSON.stringify(s)}: use e.g. 16MiB`);
+  const unit = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }[(m[2] ?? "b").toLowerCase() as "b"];
+  return Number(m[1]) * unit;
+}
+
+export function parseFlags(argv: string[]): Flags {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      "state-dir": { type: "string", default: "/run/berth" },
+      listen: { type: "string", multiple: true },
+      runtime: { type: "string", default: "runc" },
+      "runtime-args": { type: "string", multiple: true, default: [] },
+      "start-timeout": { type: "string", default: "30s" },
+      "retain-count": { type: "string", default: "10000" },
+      "log-level": { type: "string", default: "info" },
+      "token-file": { type: "string" },
+      "tls-cert": { type: "string" },
+      "tls-key": { type: "string" },
+      shim: { type: "string" },
+      "log-max-size": { type: "string", default: "16MiB" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const stateDir = values["state-dir"];
+  const retainCount = Number(values["retain-count"]);
+  if (!Number.isInteger(retainCount) || retainCount < 1) throw new BerthError("invalid_argument", "--retain-count must be a positive integer");
+  const logLevel = values["log-level"];
+  if (!isLevel(logLevel)) throw new BerthError("invalid_argument", `--log-level must be debug, info, warn or error, not ${logLevel}`);
+  if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) throw new BerthError("invalid_argument", "--tls-cert and --tls-key go together");
+  return {
+    stateDir,
+    listen: values.listen ?? [`unix://${stateDir}/berth.sock`, "tcp://127.0.0.1:7420"],
+    runtime: values.runtime,
+    runtimeArgs: values["runtime-args"],
+    startTimeoutMs: parseDuration(values["start-timeout"]),
+    retainCount,
+    logLevel,
+    tokenFile: values["token-file"] ?? `${stateDir}/api-token`,
+    ...(values["tls-cert"] ? { tlsCert: values["tls-cert"], tlsKey: values["tls-key"] } : {}),
+    ...(values.shim ? { shim: values.shim } : {}),
+    logMaxBytes: parseSize(values["log-max-size"]),
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * berthd: wires flags, the supervisor, the API app and its listeners. SIGTERM/SIGINT stop the API and leave every
+ * container and shim running.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { createApp, listen, loadOrCreateToken, parseListenAddress } from "@berth/api";
+import { createLogger, Supervisor } from "@berth/supervisor";
+import { parseFlags, USAGE } from "./flags.ts";
+import { versionInfo } from "./version.ts";
+
+const REPO = resolve(import.meta.dir, "../../..");
+
+function shimCommand(explicit?: string): string[] {
+  if (explicit) return [explicit];
+  const compiled = `${REPO}/dist/berth-shim`;
+  return existsSync(compiled) ? [compiled] : [process.execPath, `${REPO}/packages/shim/src/main.ts`];
+}
+
+let flags;
+try {
+  flags = parseFlags(process.argv.slice(2));
+} catch (err) {
+  console.error(`berthd: ${(err as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+const logger = createLogger(flags.logLevel);
+try {
+  const addresses = flags.listen.map(parseListenAddress);
+  const supervisor = new Supervisor({
+    stateDir: flags.stateDir,
+    runtime: flags.runtime,
+    runtimeArgs: flags.runtimeArgs,
+    startTimeoutMs: flags.startTimeoutMs,
+    retainCount: flags.retainCount,
+    shimCommand: shimCommand(flags.shim),
+    logMaxBytes: flags.logMaxBytes,
+    logger,
+  });
+  const token = loadOrCreateToken(flags.tokenFile);
+  const app = createApp(supervisor, { version: versionInfo(flags.runtime), restoring: () => false });
+  const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
+  const servers = await Promise.all(addresses.map((a) => listen(a, app.fetch, { token, ...(tls ? { tls } : {}) })));
+  logger.info("berthd listening", { urls: servers.map((s) => s.url.href), stateDir: flags.stateDir, pid: process.pid });
+  const stop = (signal: string) => {
+    logger.info("stopping; containers keep running", { signal });
+    for (const s of servers) s.stop(true);
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+} catch (err) {
+  logger.error("berthd failed to start", { error: (err as Error).message });
+  process.exit(1);
+}

@@ -1,0 +1,182 @@
+/**
+ * Line-JSON RPC between berthd and a shim over a unix socket.
+ *
+ * Wire format: one JSON object per line, UTF-8, "\n"-terminated, in both directions.
+ *   request       {"id": 7, "method": "start", "params": {...}}
+ *   response      {"id": 7, "result": {...}}  or  {"id": 7, "error": {"code": "runtime_error", "message": "..."}}
+ *   notification  {"notify": "exit", "params": {...}}          (server to client, no id, no reply)
+ * Requests on one connection may be answered out of order; the id pairs them. Errors travel as BerthError
+ * (code + flattened message), so a runc failure inside a shim reaches the API with its code and runc's words.
+ */
+import type { Socket, TCPSocketListener, UnixSocketListener } from "bun";
+import { closeSync, openSync, constants } from "node:fs";
+import { dirname, basename } from "node:path";
+import { BerthError, isErrorCode } from "./errors.ts";
+
+type Json = Record<string, unknown>;
+export type RpcHandler = (method: string, params: Json) => unknown | Promise<unknown>;
+
+/** Splits a byte stream into lines in O(n), also for lines that arrive over many chunks. */
+export function lineSplitter(onLine: (line: string) => void): (chunk: Uint8Array) => void {
+  const decoder = new TextDecoder();
+  let pending = "";
+  return (chunk) => {
+    const text = decoder.decode(chunk, { stream: true });
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+      const line = pending + text.slice(start, nl);
+      pending = "";
+      start = nl + 1;
+      if (line) onLine(line);
+    }
+    pending += text.slice(start);
+  };
+}
+
+/** Queues writes so a partial socket.write() never loses bytes; `drain` resumes on the socket's drain event. */
+class LineWriter {
+  private readonly queue: Uint8Array[] = [];
+  private readonly encoder = new TextEncoder();
+  constructor(private readonly socket: Socket<unknown>) {}
+
+  send(message: unknown): void {
+    this.queue.push(this.encoder.encode(JSON.stringify(message) + "\n"));
+    if (this.queue.length === 1) this.drain();
+  }
+
+  drain(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0]!;
+      const n = this.socket.write(head);
+      if (n === head.length) this.queue.shift();
+      else {
+        this.queue[0] = head.subarray(Math.max(n, 0));
+        return;
+      }
+    }
+  }
+}
+
+function errorPayload(err: unknown): { code: string; message: string } {
+  if (err instanceof BerthError) return { code: err.code, message: err.message };
+  return { code: "internal", message: err instanceof Error ? err.message : String(err) };
+}
+
+export interface RpcConnection {
+  notify(event: string, params: Json): void;
+}
+
+/** Serves RPC on a unix socket path (relative paths resolve against the cwd, which keeps long state dirs usable). */
+export function serveRpc(path: string, handler: RpcHandler, onConnection?: (conn: RpcConnection) => () => void) {
+  type Data = { writer: LineWriter; onData: (c: Uint8Array) => void; closed?: () => void };
+  const listener: UnixSocketListener<Data> | TCPSocketListener<Data> = Bun.listen<Data>({
+    unix: path,
+    socket: {
+      open(socket) {
+        const writer = new LineWriter(socket as Socket<unknown>);
+        const onData = lineSplitter(async (line) => {
+          let msg: { id?: unknown; method?: unknown; params?: unknown };
+          try {
+            msg = JSON.parse(line);
+          } catch {
+            writer.send({ id: null, error: { code: "invalid_argument", message: "malformed json" } });
+            return;
+          }
+          try {
+            const result = await handler(String(msg.method), (msg.params ?? {}) as Json);
+            writer.send({ id: msg.id, result: result ?? {} });
+          } catch (err) {
+            writer.send({ id: msg.id, error: errorPayload(err) });
+          }
+        });
+        socket.data = { writer, onData };
+        if (onConnection) socket.data.closed = onConnection({ notify: (event, params) => writer.send({ notify: event, params }) });
+      },
+      data(socket, chunk) {
+        socket.data.onData(chunk);
+      },
+      drain(socket) {
+        socket.data.writer.drain();
+      },
+      close(socket) {
+        socket.data.closed?.();
+      },
+      error(socket) {
+        socket.data.closed?.();
+      },
+    },
+  });
+  return listener;
+}
+
+export interface RpcClient {
+  call<T = Json>(method: string, params?: Json): Promise<T>;
+  /** Resolves when the connection closes, for whatever reason. */
+  readonly closed: Promise<void>;
+  close(): void;
+}
+
+/**
+ * Connects to a unix socket. A path longer than sun_path allows (107 bytes) is reached through the directory's
+ * /proc/self/fd link, so container ids of any valid length work under any state dir.
+ */
+export async function connectRpc(path: string, onNotify: (event: string, params: Json) => void = () => {}): Promise<RpcClient> {
+  let nextId = 1;
+  let isClosed = false;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((r) => (resolveClosed = r));
+  const waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void }>();
+  const onData = lineSplitter((line) => {
+    const msg = JSON.parse(line) as { id?: number; result?: unknown; error?: { code: string; message: string }; notify?: string; params?: Json };
+    if (msg.notify) return onNotify(msg.notify, msg.params ?? {});
+    const pending = waiting.get(msg.id!);
+    if (!pending) return;
+    waiting.delete(msg.id!);
+    if (msg.error) pending.reject(new BerthError(isErrorCode(msg.error.code) ? msg.error.code : "internal", msg.error.message));
+    else pending.resolve(msg.result);
+  });
+  const markClosed = () => {
+    if (isClosed) return;
+    isClosed = true;
+    for (const p of waiting.values()) p.reject(new BerthError("unavailable", "shim connection closed"));
+    waiting.clear();
+    resolveClosed();
+  };
+  let writer!: LineWriter;
+  const socket = await withShortPath(path, (p) =>
+    Bun.connect({
+      unix: p,
+      socket: {
+        data: (_s, chunk) => onData(chunk),
+        drain: () => writer.drain(),
+        close: markClosed,
+        error: markClosed,
+      },
+    }),
+  );
+  writer = new LineWriter(socket as Socket<unknown>);
+  return {
+    call(method, params = {}) {
+      if (isClosed) return Promise.reject(new BerthError("unavailable", "shim connection closed"));
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        waiting.set(id, { resolve, reject });
+        writer.send({ id, method, params });
+      });
+    },
+    closed,
+    close: () => socket.end(),
+  };
+}
+
+const SUN_PATH_MAX = 107;
+
+async function withShortPath<T>(path: string, use: (p: string) => Promise<T>): Promise<T> {
+  if (Buffer.byteLength(path) <= SUN_PATH_MAX) return use(path);
+  const dirFd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    return await use(`/proc/self/fd/${dirFd}/${basename(path)}`);
+  } finally {
+    closeSync(dirFd);
+  }
+}

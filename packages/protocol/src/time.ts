@@ -1,0 +1,19 @@
+/** RFC 3339 timestamps with nanoseconds, as API.md requires; the digits past milliseconds come from a monotonic clock. */
+const originMs = Date.now();
+const originNs = process.hrtime.bigint();
+
+export function nowRfc3339(): string {
+  const ns = BigInt(originMs) * 1_000_000n + (process.hrtime.bigint() - originNs);
+  const ms = Number(ns / 1_000_000n);
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, "0");
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, `.${frac}Z`);
+}
+
+/** Parses an RFC 3339 time to nanoseconds since the epoch, for exact comparisons; undefined when invalid. */
+export function parseRfc3339Ns(s: string): bigint | undefined {
+  const m = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(s);
+  if (!m) return undefined;
+  const ms = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(ms)) return undefined;
+  return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
+}

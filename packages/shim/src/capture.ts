@@ -1,0 +1,45 @@
+/**
+ * Output capture for processes started without stdout/stderr paths: the shim pumps the runtime's pipes into a
+ * log file it rotates at a size bound (current file plus one rotated file), so a container writing with nobody
+ * reading never blocks and never fills the disk, also while berthd is down.
+ */
+import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { dirname } from "node:path";
+
+export class RotatingLog {
+  private fd: number;
+  private size = 0;
+
+  constructor(private readonly path: string, private readonly maxBytes: number) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.fd = openSync(path, "a", 0o600);
+  }
+
+  write(chunk: Uint8Array): void {
+    let data = chunk;
+    // A single chunk larger than the bound keeps only its newest bytes.
+    if (data.length > this.maxBytes) data = data.subarray(data.length - this.maxBytes);
+    if (this.size + data.length > this.maxBytes) this.rotate();
+    for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off);
+    this.size += data.length;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+
+  private rotate(): void {
+    closeSync(this.fd);
+    renameSync(this.path, `${this.path}.1`);
+    this.fd = openSync(this.path, "w", 0o600);
+    this.size = 0;
+  }
+}
+
+/** Copies every stream into `log` until all end; resolves then, and closes the log. */
+export async function pump(streams: ReadableStream<Uint8Array>[], log: RotatingLog): Promise<void> {
+  await Promise.all(streams.map(async (stream) => {
+    for await (const chunk of stream) log.write(chunk);
+  }));
+  log.close();
+}

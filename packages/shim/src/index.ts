@@ -1,0 +1,3 @@
+/** @berth/shim: berth-shim, one per container. The entry point is main.ts; this module only re-exports for tests. */
+export { RotatingLog } from "./capture.ts";
+export { ProcessIo } from "./stdio.ts";

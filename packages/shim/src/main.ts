@@ -1,0 +1,63 @@
+/**
+ * berth-shim <container-dir>: one per container, started detached by berthd. Becomes a child subreaper, serves
+ * line-JSON RPC on <container-dir>/shim.sock, drives runc for its container, reaps it, records every exit on disk
+ * and exits once the container is torn down. It keeps doing all of that while no supervisor is connected.
+ */
+import { processStartTime } from "@berth/sys";
+import type { RpcConnection } from "@berth/protocol";
+import { Runc } from "@berth/runtime";
+import { ContainerLayout, readContainerRecord, writeShimRecord } from "@berth/state";
+import { InitProcess } from "./init.ts";
+import { fileLogger } from "./log.ts";
+import { installReaper, spawn } from "./reaper.ts";
+import { serveShim } from "./rpc.ts";
+
+const dir = process.argv[2];
+if (!dir) {
+  console.error("usage: berth-shim <container-dir>");
+  process.exit(2);
+}
+const layout = new ContainerLayout(dir);
+process.chdir(dir);
+const record = readContainerRecord(layout);
+if (!record) {
+  console.error(`berth-shim: no readable container record in ${dir}`);
+  process.exit(1);
+}
+const log = fileLogger(layout.shimLog, record.id);
+// Only SIGKILL stops a shim: a terminal hang-up, a group signal or a closed pipe must not orphan a container.
+for (const sig of ["SIGTERM", "SIGINT", "SIGHUP", "SIGPIPE", "SIGUSR1", "SIGUSR2"] as const) process.on(sig, () => {});
+installReaper();
+
+const runc = new Runc({
+  binary: record.runtime,
+  globalArgs: record.runtimeArgs,
+  logDir: layout.runcLogDir,
+  timeoutMs: record.startTimeoutMs,
+  spawn,
+});
+const init = new InitProcess(record, layout, runc, log);
+const clients = new Set<RpcConnection>();
+const listener = serveShim("shim.sock", init, clients, {
+  created: () => clearTimeout(orphanTimer),
+  shutdown: () => exit(0),
+});
+writeShimRecord(layout, { pid: process.pid, startTime: processStartTime(process.pid) ?? "" });
+log("info", "shim ready", { pid: process.pid });
+
+// berthd creates right after the socket is up; a shim nobody drives must not linger.
+const orphanTimer = setTimeout(() => {
+  log("warn", "no create request before the start timeout; exiting");
+  exit(1);
+}, record.startTimeoutMs + 1000);
+
+init.done.then((exitRecord) => {
+  for (const c of clients) c.notify("exit", exitRecord);
+  exit(0);
+});
+
+function exit(code: number): void {
+  clearTimeout(orphanTimer);
+  listener.stop(true);
+  process.exit(code);
+}

@@ -1,0 +1,83 @@
+/**
+ * A container as berthd tracks it: what was asked for, what its shim reported, and the serial queue that orders
+ * every operation on it (create, signal, exit handling). Fields marked "queue" are written only from work on
+ * that queue.
+ */
+import type { Container, ContainerStatus, Process, User } from "@berth/protocol";
+import type { ContainerLayout, ContainerRecord } from "@berth/state";
+import { readJson } from "@berth/state";
+import { readPids } from "./cgroups.ts";
+import { SerialQueue } from "./queue.ts";
+import type { ShimClient } from "./shim-client.ts";
+
+/** The init's process spec, from the bundle's config.json, as the API shows it. */
+export interface InitSpec {
+  args: string[];
+  env: string[];
+  cwd: string;
+  terminal: boolean;
+  user: User;
+}
+
+export function readInitSpec(bundlePath: string): InitSpec | undefined {
+  const spec = readJson<{ process?: Partial<InitSpec> & { user?: { uid?: number; gid?: number; additionalGids?: number[] } } }>(
+    `${bundlePath}/config.json`,
+  );
+  if (!spec?.process) return undefined;
+  const p = spec.process;
+  return {
+    args: p.args ?? [],
+    env: p.env ?? [],
+    cwd: p.cwd ?? "/",
+    terminal: p.terminal ?? false,
+    user: { uid: p.user?.uid ?? 0, gid: p.user?.gid ?? 0, ...(p.user?.additionalGids ? { additionalGids: p.user.additionalGids } : {}) },
+  };
+}
+
+export type Lifecycle = "creating" | ContainerStatus | "released";
+
+export class ContainerEntry {
+  readonly queue = new SerialQueue();
+  /** queue */
+  status: Lifecycle = "creating";
+  /** queue */
+  shim: ShimClient | undefined;
+  /** queue */
+  systemPid = 0;
+  /** cgroup.procs of the container, found once its init runs. */
+  procsFile: string | undefined;
+
+  constructor(readonly record: ContainerRecord, readonly layout: ContainerLayout, readonly init: InitSpec) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  /** Listed once the init runs, until its exit has been handled. */
+  get visible(): boolean {
+    return this.status === "running" || this.status === "paused" || this.status === "stopped";
+  }
+
+  toApi(): Container {
+    const status = this.status === "running" || this.status === "paused" ? this.status : "stopped";
+    const init: Process = {
+      pid: "init",
+      systemPid: this.systemPid,
+      ...this.init,
+      stdin: this.record.stdin ?? "",
+      stdout: this.record.stdout ?? "",
+      stderr: this.record.stderr ?? "",
+      status: status === "stopped" ? "exited" : "running",
+    };
+    return {
+      id: this.id,
+      bundlePath: this.record.bundlePath,
+      status,
+      labels: this.record.labels,
+      runtime: this.record.runtime,
+      createdAt: this.record.createdAt,
+      pids: status === "stopped" ? [] : readPids(this.procsFile),
+      processes: [init],
+    };
+  }
+}

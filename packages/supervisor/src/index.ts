@@ -1,0 +1,5 @@
+/** @berth/supervisor: berthd's core (registry, create pipeline, exits, events, journal), with no HTTP in it. */
+export { EventBroker, type SubscribeOptions, Subscription, SUBSCRIBER_QUEUE_LIMIT } from "./events.ts";
+export { Journal } from "./journal.ts";
+export { createLogger, isLevel, type Level, type Logger } from "./logger.ts";
+export { Supervisor, type SupervisorConfig } from "./supervisor.ts";

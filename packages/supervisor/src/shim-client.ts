@@ -1,0 +1,73 @@
+/**
+ * Starting and reaching shims. A shim is spawned detached (own session, stdio on /dev/null) so it outlives
+ * berthd, even a kill of berthd's whole process group; berthd then talks to it only over its socket.
+ */
+import { readFileSync } from "node:fs";
+import { BerthError, connectRpc, type RpcClient, type ShimMethods } from "@berth/protocol";
+import type { ContainerLayout } from "@berth/state";
+
+export type ExitNotice = { pid: string; status: number; exitedAt: string };
+
+/** A connected shim: typed calls, exit notices, and a promise that settles when the connection is gone. */
+export class ShimClient {
+  private constructor(private readonly rpc: RpcClient, readonly pid: number) {}
+
+  static async connect(layout: ContainerLayout, pid: number, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
+    const rpc = await connectRpc(layout.socket, (event, params) => {
+      if (event === "exit") onExit(params as ExitNotice);
+    });
+    return new ShimClient(rpc, pid);
+  }
+
+  call<M extends keyof ShimMethods>(method: M, params?: ShimMethods[M]["params"]): Promise<ShimMethods[M]["result"]> {
+    return this.rpc.call(method, params);
+  }
+
+  get closed(): Promise<void> {
+    return this.rpc.closed;
+  }
+
+  close(): void {
+    this.rpc.close();
+  }
+}
+
+/** Spawns `shimCommand <container-dir>` detached; resolves once its socket accepts, or fails with what it logged. */
+export async function startShim(
+  shimCommand: string[],
+  layout: ContainerLayout,
+  timeoutMs: number,
+  onExit: (notice: ExitNotice) => void,
+): Promise<ShimClient> {
+  const proc = Bun.spawn([...shimCommand, layout.dir], {
+    cwd: layout.dir,
+    detached: true,
+    stdio: ["ignore", "ignore", "ignore"],
+  });
+  proc.unref();
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 10)) {
+    try {
+      return await ShimClient.connect(layout, proc.pid, onExit);
+    } catch (err) {
+      if (proc.exitCode !== null || proc.signalCode !== null) {
+        throw new BerthError("internal", `shim exited before it was ready (status ${proc.exitCode ?? proc.signalCode})${lastShimError(layout)}`);
+      }
+      if (Date.now() >= deadline) {
+        proc.kill("SIGKILL");
+        throw new BerthError("timeout", `shim did not listen within ${timeoutMs} ms: ${(err as Error).message}`);
+      }
+      await Bun.sleep(delay);
+    }
+  }
+}
+
+function lastShimError(layout: ContainerLayout): string {
+  try {
+    const lines = readFileSync(layout.shimLog, "utf8").trim().split("\n");
+    const last = lines.reverse().find((l) => l.includes('"error"'));
+    return last ? `: ${(JSON.parse(last) as { msg: string }).msg}` : "";
+  } catch {
+    return "";
+  }
+}

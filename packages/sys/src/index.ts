@@ -1,0 +1,11 @@
+/** @berth/sys: every bun:ffi binding Berth uses. Nothing outside this package imports bun:ffi. */
+export { SysError } from "./libc.ts";
+export {
+  decodeWaitStatus, isChildSubreaper, peekExitedChild, pidfdOpen, pidfdSendSignal, processExists, reapPid,
+  sendSignal, setChildSubreaper,
+} from "./process.ts";
+export {
+  closeFd, makeFifo, makePipe, openFd, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
+  setBlocking, tryOpenWriter,
+} from "./fd.ts";
+export { isSameProcess, processStartTime } from "./proc.ts";

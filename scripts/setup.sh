@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs whatever is missing for Berth on Debian (Bun, runc, busybox-static, the npm packages), builds the
+# shim binary and the busybox rootfs with a demo bundle. Idempotent: a second run does only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v runc >/dev/null || need_apt+=(runc)
+[ -x /bin/busybox ] && /bin/busybox --list >/dev/null 2>&1 && ldd /bin/busybox 2>&1 | grep -q "not a dynamic" || need_apt+=(busybox-static)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} from Debian's packages"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v bun >/dev/null || ! bun --version >/dev/null 2>&1; then
+  echo "setup: installing bun from the npm registry"
+  npm install -g bun@1.4.5 >/dev/null 2>&1 || npm install -g --allow-scripts=bun bun@1.4.5 >/dev/null
+fi
+
+bun install --frozen-lockfile >/dev/null
+bun run --silent build:shim >/dev/null
+bun scripts/bundle.ts demo >/dev/null

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sets up what is missing, then runs berthd in the foreground with API.md's defaults (flags are passed on).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+echo "berthd: demo bundle at $PWD/dist/bundles/demo"
+exec bun run berthd "$@"

@@ -3,9 +3,10 @@
  * @berth/protocol schemas, calls the supervisor and returns. Listeners (unix, TCP, auth) live in listeners.ts.
  */
 import { openapi } from "@elysiajs/openapi";
-import { Elysia, sse, t } from "elysia";
+import { Elysia, t } from "elysia";
+import { eventStream } from "./sse.ts";
 import {
-  BerthError, Container, CreateContainer, ErrorBody, EventsQuery, Health, Id, SignalRequest, State, Version,
+  BerthError, Container, CreateContainer, ErrorBody, EventsQuery, Health, Id, parseRfc3339Ns, SignalRequest, State, Version,
 } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
 import { handleError } from "./errors.ts";
@@ -77,23 +78,19 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
       response: { 204: t.Void(), ...errors },
       detail: { summary: "Send a signal to a process of the container" },
     })
-    .get("/v1/events", async function* ({ query, headers }) {
+    .get("/v1/events", ({ query, headers }) => {
       const lastEventId = headers["last-event-id"];
       const after = query.after ?? (lastEventId === undefined ? undefined : Number(lastEventId));
       if (after !== undefined && !Number.isInteger(after)) throw new BerthError("invalid_argument", "Last-Event-ID must be a sequence number");
       if (query.storedOnly && after === undefined && query.since === undefined) {
         throw new BerthError("invalid_argument", "storedOnly needs since, after or Last-Event-ID");
       }
-      const subscription = supervisor.events.subscribe({ ...query, after });
-      for await (const item of subscription) {
-        if ("event" in item) yield sse({ id: String(item.event.seq), event: item.event.type, data: item.event });
-        else {
-          yield sse({
-            event: "error",
-            data: { error: { code: "unavailable", message: `subscriber fell behind; resume with after=${item.overflow.lastSeq}` } },
-          });
-        }
+      if (query.since !== undefined && parseRfc3339Ns(query.since) === undefined) {
+        throw new BerthError("invalid_argument", `since ${JSON.stringify(query.since)} is not an RFC 3339 time`);
       }
+      return new Response(eventStream(supervisor.events.subscribe({ ...query, after })), {
+        headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },
+      });
     }, {
       query: EventsQuery,
       detail: {

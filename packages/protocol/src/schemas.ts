@@ -27,7 +27,7 @@ export const CreateContainer = T.Object({
   runtimeArgs: T.Optional(T.Array(T.String())),
   checkpoint: T.Optional(T.String({ minLength: 1 })),
   checkpointDir: T.Optional(AbsolutePath),
-}, { $id: "CreateContainer", additionalProperties: false });
+}, { $id: "CreateContainer" });
 export type CreateContainer = Static<typeof CreateContainer>;
 
 export const User = T.Object({
@@ -75,7 +75,7 @@ export const SignalRequest = T.Object({
   signal: T.Union([T.Integer({ minimum: 1, maximum: 64 }), T.String({ minLength: 1 })], {
     description: 'a signal number or a name such as "SIGTERM"',
   }),
-}, { $id: "SignalRequest", additionalProperties: false });
+}, { $id: "SignalRequest" });
 export type SignalRequest = Static<typeof SignalRequest>;
 
 export const EventType = T.Union([

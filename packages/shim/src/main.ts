@@ -3,6 +3,7 @@
  * line-JSON RPC on <container-dir>/shim.sock, drives runc for its container, reaps it, records every exit on disk
  * and exits once the container is torn down. It keeps doing all of that while no supervisor is connected.
  */
+import { mkdirSync } from "node:fs";
 import { processStartTime } from "@berth/sys";
 import type { RpcConnection } from "@berth/protocol";
 import { Runc } from "@berth/runtime";
@@ -19,6 +20,7 @@ if (!dir) {
 }
 const layout = new ContainerLayout(dir);
 process.chdir(dir);
+mkdirSync(layout.exitsDir, { recursive: true, mode: 0o700 });
 const record = readContainerRecord(layout);
 if (!record) {
   console.error(`berth-shim: no readable container record in ${dir}`);

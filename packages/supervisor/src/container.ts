@@ -3,7 +3,7 @@
  * every operation on it (create, signal, exit handling). Fields marked "queue" are written only from work on
  * that queue.
  */
-import type { Container, ContainerStatus, Process, User } from "@berth/protocol";
+import type { Container, ContainerStatus, ExitRecord, Process, User } from "@berth/protocol";
 import type { ContainerLayout, ContainerRecord } from "@berth/state";
 import { readJson } from "@berth/state";
 import { readPids } from "./cgroups.ts";
@@ -44,6 +44,10 @@ export class ContainerEntry {
   shim: ShimClient | undefined;
   /** queue */
   systemPid = 0;
+  /** queue: the init's start time, to tell it from a process that later reuses its pid */
+  initStartTime = "";
+  /** The init's exit as the shim reported it, before the shim itself exits. */
+  initExit: ExitRecord | undefined;
   /** cgroup.procs of the container, found once its init runs. */
   procsFile: string | undefined;
 

@@ -8,23 +8,19 @@ import type { ContainerLayout } from "@berth/state";
 
 export type ExitNotice = { pid: string; status: number; exitedAt: string };
 
-/** A connected shim: typed calls, exit notices, and a promise that settles when the connection is gone. */
+/** A connected shim: typed calls, exit notices, and `gone`, which settles once the shim process has exited. */
 export class ShimClient {
-  private constructor(private readonly rpc: RpcClient, readonly pid: number) {}
+  private constructor(private readonly rpc: RpcClient, readonly pid: number, readonly gone: Promise<void>) {}
 
-  static async connect(layout: ContainerLayout, pid: number, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
+  static async connect(layout: ContainerLayout, pid: number, gone: Promise<void>, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
     const rpc = await connectRpc(layout.socket, (event, params) => {
       if (event === "exit") onExit(params as ExitNotice);
     });
-    return new ShimClient(rpc, pid);
+    return new ShimClient(rpc, pid, gone);
   }
 
   call<M extends keyof ShimMethods>(method: M, params?: ShimMethods[M]["params"]): Promise<ShimMethods[M]["result"]> {
     return this.rpc.call(method, params);
-  }
-
-  get closed(): Promise<void> {
-    return this.rpc.closed;
   }
 
   close(): void {
@@ -45,10 +41,12 @@ export async function startShim(
     stdio: ["ignore", "ignore", "ignore"],
   });
   proc.unref();
+  // berthd is the parent of the shims it starts: Bun reaps them and tells exactly when one is gone.
+  const gone = proc.exited.then(() => {});
   const deadline = Date.now() + timeoutMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 10)) {
     try {
-      return await ShimClient.connect(layout, proc.pid, onExit);
+      return await ShimClient.connect(layout, proc.pid, gone, onExit);
     } catch (err) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         throw new BerthError("internal", `shim exited before it was ready (status ${proc.exitCode ?? proc.signalCode})${lastShimError(layout)}`);

@@ -37,8 +37,6 @@ export class Supervisor {
   readonly layout: StateLayout;
   readonly events: EventBroker;
   private readonly containers = new Map<string, ContainerEntry>();
-  /** Init start time per container, to tell its init from a process that reused the pid. */
-  private readonly initStartTimes = new Map<ContainerEntry, string>();
 
   constructor(readonly config: SupervisorConfig) {
     this.layout = new StateLayout(config.stateDir);
@@ -132,7 +130,7 @@ export class Supervisor {
       entry.shim = await startShim(this.config.shimCommand, entry.layout, timeout, (notice) => this.onExit(entry, notice));
       const { systemPid } = await entry.shim.call("create");
       entry.systemPid = systemPid;
-      this.initStartTimes.set(entry, processStartTime(systemPid) ?? "");
+      entry.initStartTime = processStartTime(systemPid) ?? "";
       entry.procsFile = procsFileOf(systemPid);
       await entry.shim.call("start");
     } catch (err) {
@@ -141,7 +139,7 @@ export class Supervisor {
     }
     entry.status = "running";
     this.events.emit({ type: "start-container", id });
-    entry.shim.closed.then(() => this.onExit(entry));
+    entry.shim.gone.then(() => this.onShimGone(entry));
     this.config.logger.info("container started", { container: id, pid: entry.systemPid });
     return entry.toApi();
   }
@@ -151,19 +149,26 @@ export class Supervisor {
     const shim = entry.shim;
     if (shim) {
       await shim.call("shutdown").catch(() => {});
-      await shim.closed;
+      await shim.gone;
     }
     entry.status = "released";
     rmSync(entry.layout.dir, { recursive: true, force: true });
     this.containers.delete(entry.id);
   }
 
-  /** An exit notice from the shim, or (without one) the shim's connection closing. Idempotent. */
-  private onExit(entry: ContainerEntry, notice?: ExitNotice): void {
-    if (notice && notice.pid !== "init") return;
+  /** The shim reports an exit once it is on disk; for the init, the shim then tears down and exits. */
+  private onExit(entry: ContainerEntry, notice: ExitNotice): void {
+    if (notice.pid === "init") entry.initExit = notice;
+  }
+
+  /**
+   * The shim has exited: after a normal teardown its init exit is known (notice or record); otherwise it died,
+   * and the container is killed. Only now is everything of the container released.
+   */
+  private onShimGone(entry: ContainerEntry): void {
     entry.queue.run(async () => {
       if (entry.status === "released" || entry.status === "creating") return;
-      const exit = notice ?? readExitRecord(entry.layout, "init") ?? (await this.reapOrphaned(entry));
+      const exit = entry.initExit ?? readExitRecord(entry.layout, "init") ?? (await this.reapOrphaned(entry));
       this.release(entry, exit);
     }).catch((err) => this.config.logger.error("handle exit", { container: entry.id, error: String(err) }));
   }
@@ -175,7 +180,6 @@ export class Supervisor {
     entry.shim?.close();
     rmSync(entry.layout.dir, { recursive: true, force: true });
     this.containers.delete(entry.id);
-    this.initStartTimes.delete(entry);
     this.events.publish(event);
     this.config.logger.info("container exited", { container: entry.id, status: exit.status });
   }
@@ -185,7 +189,7 @@ export class Supervisor {
    * and remove it from the runtime. 137 if its init was still running, 255 if it is gone and nobody saw how.
    */
   private async reapOrphaned(entry: ContainerEntry): Promise<ExitRecord> {
-    const alive = isSameProcess(entry.systemPid, this.initStartTimes.get(entry) ?? "");
+    const alive = isSameProcess(entry.systemPid, entry.initStartTime);
     this.config.logger.warn("shim died; killing its container", { container: entry.id, initRunning: alive });
     const runc = new Runc({
       binary: entry.record.runtime,

@@ -22,7 +22,7 @@ test("the unix socket is mode 0660 and the token file 0600 with a random token",
 });
 
 test("TCP: every API route needs the bearer token; 401 unauthenticated without or with a wrong one", async () => {
-  for (const headers of [{}, { Authorization: "Bearer nope" }, { Authorization: `Basic ${token}` }]) {
+  for (const headers of [{}, { Authorization: "Bearer nope" }, { Authorization: `Basic ${token}` }] as Record<string, string>[]) {
     const res = await fetch(`${d.tcpUrl}/v1/containers`, { headers });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe("unauthenticated");

@@ -147,7 +147,6 @@ export class Runc {
       try {
         message = lastLogError(readFileSync(logFile, "utf8"));
       } catch {}
-      rmSync(logFile, { force: true });
       throw new RuntimeError(op, status, argv, message ?? `exit status ${status}`);
     }
     rmSync(logFile, { force: true });

@@ -51,7 +51,17 @@ export class ContainerEntry {
   /** cgroup.procs of the container, found once its init runs. */
   procsFile: string | undefined;
 
-  constructor(readonly record: ContainerRecord, readonly layout: ContainerLayout, readonly init: InitSpec) {}
+  /** Resolves once the container is released: its exit journaled, its state dir gone, its id free. */
+  readonly released: Promise<void>;
+  private resolveReleased!: () => void;
+
+  constructor(readonly record: ContainerRecord, readonly layout: ContainerLayout, readonly init: InitSpec) {
+    this.released = new Promise((resolve) => (this.resolveReleased = resolve));
+  }
+
+  markReleased(): void {
+    this.resolveReleased();
+  }
 
   get id(): string {
     return this.record.id;

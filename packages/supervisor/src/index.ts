@@ -3,3 +3,4 @@ export { EventBroker, type SubscribeOptions, Subscription, SUBSCRIBER_QUEUE_LIMI
 export { Journal } from "./journal.ts";
 export { createLogger, isLevel, type Level, type Logger } from "./logger.ts";
 export { Supervisor, type SupervisorConfig } from "./supervisor.ts";
+export { ContainerEntry } from "./container.ts";

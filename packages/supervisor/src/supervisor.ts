@@ -52,7 +52,7 @@ export class Supervisor {
   }
 
   get(id: string): Container {
-    return this.entry(id).toApi();
+    return this.container(id).toApi();
   }
 
   state(): State {
@@ -84,7 +84,7 @@ export class Supervisor {
 
   async signal(id: string, pid: string, signal: string | number): Promise<void> {
     const number = parseSignal(signal);
-    const entry = this.entry(id);
+    const entry = this.container(id);
     if (pid !== "init") throw new BerthError("not_found", `process ${pid} not found in container ${id}`);
     await entry.queue.run(async () => {
       if (!entry.shim || (entry.status !== "running" && entry.status !== "paused")) {
@@ -96,10 +96,21 @@ export class Supervisor {
     });
   }
 
-  private entry(id: string): ContainerEntry {
+  /** A listed container, or not_found. Operations on it go through its queue. */
+  container(id: string): ContainerEntry {
     const entry = this.containers.get(id);
     if (!entry || !entry.visible) throw new BerthError("not_found", `container ${id} not found`);
     return entry;
+  }
+
+  /** The runtime as this container was created with (its own runtime and global args). */
+  runtimeFor(entry: ContainerEntry): Runc {
+    return new Runc({
+      binary: entry.record.runtime,
+      globalArgs: entry.record.runtimeArgs,
+      logDir: entry.layout.runcLogDir,
+      timeoutMs: this.config.startTimeoutMs,
+    });
   }
 
   private checkBundle(bundlePath: string) {
@@ -154,6 +165,7 @@ export class Supervisor {
     entry.status = "released";
     rmSync(entry.layout.dir, { recursive: true, force: true });
     this.containers.delete(entry.id);
+    entry.markReleased();
   }
 
   /** The shim reports an exit once it is on disk; for the init, the shim then tears down and exits. */
@@ -180,6 +192,7 @@ export class Supervisor {
     entry.shim?.close();
     rmSync(entry.layout.dir, { recursive: true, force: true });
     this.containers.delete(entry.id);
+    entry.markReleased();
     this.events.publish(event);
     this.config.logger.info("container exited", { container: entry.id, status: exit.status });
   }
@@ -191,13 +204,7 @@ export class Supervisor {
   private async reapOrphaned(entry: ContainerEntry): Promise<ExitRecord> {
     const alive = isSameProcess(entry.systemPid, entry.initStartTime);
     this.config.logger.warn("shim died; killing its container", { container: entry.id, initRunning: alive });
-    const runc = new Runc({
-      binary: entry.record.runtime,
-      globalArgs: entry.record.runtimeArgs,
-      logDir: entry.layout.runcLogDir,
-      timeoutMs: this.config.startTimeoutMs,
-    });
-    await runc.delete(entry.id, { force: true }).catch((err: Error) => {
+    await this.runtimeFor(entry).delete(entry.id, { force: true }).catch((err: Error) => {
       this.config.logger.warn("runc delete after shim death", { container: entry.id, error: err.message });
     });
     return { pid: "init", status: alive ? 137 : 255, exitedAt: nowRfc3339() };

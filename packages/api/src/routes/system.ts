@@ -1,0 +1,15 @@
+/** Liveness, version and whole-daemon state. */
+import { Elysia } from "elysia";
+import { Health, State, Version } from "@berth/protocol";
+import type { Supervisor } from "@berth/supervisor";
+import type { AppOptions } from "../app.ts";
+
+export function systemRoutes(supervisor: Supervisor, options: AppOptions) {
+  return new Elysia({ name: "system" })
+    .get("/healthz", () => ({ status: "ok" as const, restoring: options.restoring() }), {
+      response: Health,
+      detail: { summary: "Liveness; answers while containers are being restored", security: [] },
+    })
+    .get("/v1/version", () => options.version, { response: Version, detail: { summary: "Daemon version" } })
+    .get("/v1/state", () => supervisor.state(), { response: State, detail: { summary: "Containers and machine info" } });
+}

@@ -216,3 +216,53 @@ export class EventStream {
     this.controller.abort();
   }
 }
+
+/** A WebSocket attach session: output collected as text, `until` waits for a substring. */
+export class Attach {
+  private text = "";
+  private waiters: (() => void)[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  readonly opened: Promise<void>;
+
+  constructor(readonly ws: WebSocket) {
+    ws.binaryType = "arraybuffer";
+    ws.onmessage = (e) => {
+      this.text += typeof e.data === "string" ? e.data : new TextDecoder().decode(e.data as ArrayBuffer);
+      for (const w of this.waiters.splice(0)) w();
+    };
+    this.opened = new Promise((resolve, reject) => {
+      ws.onopen = () => resolve();
+      ws.onerror = () => reject(new Error("attach failed"));
+    });
+    this.closed = new Promise((resolve) => {
+      ws.onclose = (e) => {
+        resolve({ code: e.code, reason: e.reason });
+        for (const w of this.waiters.splice(0)) w();
+      };
+    });
+  }
+
+  static open(d: Daemon, id: string, pid: string): Attach {
+    return new Attach(new WebSocket(`ws+unix://${d.socket}:/v1/containers/${id}/processes/${pid}/attach`));
+  }
+
+  get output(): string {
+    return this.text;
+  }
+
+  send(data: string): void {
+    this.ws.send(new TextEncoder().encode(data));
+  }
+
+  async until(needle: string, timeoutMs = 10_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.text.includes(needle)) {
+      if (Date.now() > deadline || this.ws.readyState === WebSocket.CLOSED) throw new Error(`no ${JSON.stringify(needle)} in ${JSON.stringify(this.text)}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.max(deadline - Date.now(), 0));
+        this.waiters.push(() => (clearTimeout(timer), resolve()));
+      });
+    }
+    return this.text;
+  }
+}

@@ -10,6 +10,7 @@ import type { Supervisor } from "@berth/supervisor";
 import { handleError } from "./errors.ts";
 import { containerRoutes } from "./routes/containers.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { processRoutes } from "./routes/processes.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { SWAGGER_ASSET_PREFIX, swaggerAssets } from "./swagger.ts";
 
@@ -45,5 +46,6 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
     .use(swaggerAssets())
     .use(systemRoutes(supervisor, options))
     .use(containerRoutes(supervisor))
+    .use(processRoutes(supervisor))
     .use(eventRoutes(supervisor));
 }

@@ -1,4 +1,5 @@
 /** @berth/api: berthd's HTTP API (Elysia + OpenAPI/Swagger UI) and its listeners. */
 export { createApp, type AppOptions } from "./app.ts";
+export { attachHandlers } from "./attach.ts";
 export { hasToken, loadOrCreateToken } from "./auth.ts";
-export { isLoopback, listen, type ListenAddress, parseListenAddress } from "./listeners.ts";
+export { type Handlers, isLoopback, listen, type ListenAddress, parseListenAddress } from "./listeners.ts";

@@ -4,8 +4,9 @@
  */
 import { chmodSync, chownSync, existsSync, readFileSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
-import type { Server } from "bun";
+import type { Server, WebSocketHandler } from "bun";
 import { BerthError } from "@berth/protocol";
+import type { AttachData, Upgrade } from "./attach.ts";
 import { hasToken, isPublic } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
 
@@ -39,6 +40,12 @@ export interface ListenOptions {
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 
+/** What every listener serves: the app, and the attach WebSocket it upgrades itself. */
+export interface Handlers {
+  fetch: Fetch;
+  attach: { upgrade: Upgrade; websocket: WebSocketHandler<AttachData> };
+}
+
 /**
  * Elysia finds the path by searching for "/" from index 11 of the URL, so a host of under three characters
  * ("curl --unix-socket S http://b/v1/...") would hide every route: such requests are given a longer host.
@@ -51,12 +58,17 @@ function withRoutableUrl(fetch: Fetch): Fetch {
   };
 }
 
-export async function listen(address: ListenAddress, appFetch: Fetch, options: ListenOptions): Promise<Server<undefined>> {
-  const fetch = withRoutableUrl(appFetch);
+export async function listen(address: ListenAddress, handlers: Handlers, options: ListenOptions): Promise<Server<AttachData>> {
+  const app = withRoutableUrl(handlers.fetch);
+  const serve = (request: Request, server: Server<AttachData>) => {
+    const upgraded = handlers.attach.upgrade(request, server);
+    return upgraded === "not-attach" ? app(request) : upgraded;
+  };
+  const websocket = handlers.attach.websocket;
   if (address.kind === "unix") {
     await removeStaleSocket(address.path);
     // idleTimeout 0: event streams and log follows stay open for as long as the client wants.
-    const server = Bun.serve({ unix: address.path, fetch, ...({ idleTimeout: 0 } as object) });
+    const server = Bun.serve<AttachData>({ unix: address.path, fetch: serve, websocket, ...({ idleTimeout: 0 } as object) });
     chmodSync(address.path, 0o660);
     const gid = groupId("berth");
     if (gid !== undefined) chownSync(address.path, 0, gid);
@@ -65,14 +77,15 @@ export async function listen(address: ListenAddress, appFetch: Fetch, options: L
   if (!isLoopback(address.host) && !options.tls) {
     throw new BerthError("invalid_argument", `refusing tcp://${address.host}:${address.port}: a non-loopback address needs --tls-cert and --tls-key`);
   }
-  const guarded: Fetch = (request) =>
+  const guarded = (request: Request, server: Server<AttachData>) =>
     isPublic(request) || hasToken(request, options.token)
-      ? fetch(request)
+      ? serve(request, server)
       : errorResponse("unauthenticated", "missing or invalid bearer token (see the api-token file in the state dir)");
-  return Bun.serve({
+  return Bun.serve<AttachData>({
     hostname: address.host,
     port: address.port,
     fetch: guarded,
+    websocket,
     idleTimeout: 0,
     ...(options.tls ? { tls: { cert: Bun.file(options.tls.cert), key: Bun.file(options.tls.key) } } : {}),
   });

@@ -4,7 +4,7 @@
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { createApp, listen, loadOrCreateToken, parseListenAddress } from "@berth/api";
+import { attachHandlers, createApp, listen, loadOrCreateToken, parseListenAddress } from "@berth/api";
 import { createLogger, Supervisor } from "@berth/supervisor";
 import { parseFlags, USAGE } from "./flags.ts";
 import { versionInfo } from "./version.ts";
@@ -40,7 +40,8 @@ try {
   const token = loadOrCreateToken(flags.tokenFile);
   const app = createApp(supervisor, { version: versionInfo(flags.runtime), restoring: () => false });
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
-  const servers = await Promise.all(addresses.map((a) => listen(a, app.fetch, { token, ...(tls ? { tls } : {}) })));
+  const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
+  const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, ...(tls ? { tls } : {}) })));
   logger.info("berthd listening", { urls: servers.map((s) => s.url.href), stateDir: flags.stateDir, pid: process.pid });
   const stop = (signal: string) => {
     logger.info("stopping; containers keep running", { signal });

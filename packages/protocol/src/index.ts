@@ -1,6 +1,7 @@
 /** @berth/protocol: the API's schemas, the error type, the shim RPC framing and small shared conventions. */
 export * from "./errors.ts";
 export * from "./schemas.ts";
+export * from "./processes.ts";
 export * from "./shim.ts";
 export * from "./rpc.ts";
 export { parseSignal } from "./signals.ts";

@@ -14,7 +14,8 @@ import { dirname, basename } from "node:path";
 import { BerthError, isErrorCode } from "./errors.ts";
 
 type Json = Record<string, unknown>;
-export type RpcHandler = (method: string, params: Json) => unknown | Promise<unknown>;
+/** Handles one request; `conn` is the connection it came on (for subscriptions that notify it later). */
+export type RpcHandler = (method: string, params: Json, conn?: RpcConnection) => unknown | Promise<unknown>;
 
 /** Splits a byte stream into lines in O(n), also for lines that arrive over many chunks. */
 export function lineSplitter(onLine: (line: string) => void): (chunk: Uint8Array) => void {
@@ -68,12 +69,13 @@ export interface RpcConnection {
 
 /** Serves RPC on a unix socket path (relative paths resolve against the cwd, which keeps long state dirs usable). */
 export function serveRpc(path: string, handler: RpcHandler, onConnection?: (conn: RpcConnection) => () => void) {
-  type Data = { writer: LineWriter; onData: (c: Uint8Array) => void; closed?: () => void };
+  type Data = { writer: LineWriter; conn: RpcConnection; onData: (c: Uint8Array) => void; closed?: () => void };
   const listener: UnixSocketListener<Data> | TCPSocketListener<Data> = Bun.listen<Data>({
     unix: path,
     socket: {
       open(socket) {
         const writer = new LineWriter(socket as Socket<unknown>);
+        const conn: RpcConnection = { notify: (event, params) => writer.send({ notify: event, params }) };
         const onData = lineSplitter(async (line) => {
           let msg: { id?: unknown; method?: unknown; params?: unknown };
           try {
@@ -83,14 +85,14 @@ export function serveRpc(path: string, handler: RpcHandler, onConnection?: (conn
             return;
           }
           try {
-            const result = await handler(String(msg.method), (msg.params ?? {}) as Json);
+            const result = await handler(String(msg.method), (msg.params ?? {}) as Json, conn);
             writer.send({ id: msg.id, result: result ?? {} });
           } catch (err) {
             writer.send({ id: msg.id, error: errorPayload(err) });
           }
         });
-        socket.data = { writer, onData };
-        if (onConnection) socket.data.closed = onConnection({ notify: (event, params) => writer.send({ notify: event, params }) });
+        socket.data = { writer, conn, onData };
+        if (onConnection) socket.data.closed = onConnection(conn);
       },
       data(socket, chunk) {
         socket.data.onData(chunk);

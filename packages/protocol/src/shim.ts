@@ -22,11 +22,26 @@ export const ShimState = T.Object({
 });
 export type ShimState = Static<typeof ShimState>;
 
-/** Shim RPC methods: request params and results, by method name. */
+type None = Record<string, never>;
+type Pid = { pid: string };
+
+/**
+ * Shim RPC methods: request params and results, by method name. Notifications from the shim: `exit`
+ * (an ExitRecord, once the process's output is drained), and on an attached connection `output`
+ * ({pid, data: base64}) and `output-end` ({pid}).
+ */
 export interface ShimMethods {
-  create: { params: Record<string, never>; result: { systemPid: number } };
-  start: { params: Record<string, never>; result: Record<string, never> };
-  signal: { params: { pid: string; signal: number }; result: Record<string, never> };
-  state: { params: Record<string, never>; result: ShimState };
-  shutdown: { params: Record<string, never>; result: Record<string, never> };
+  create: { params: None; result: { systemPid: number } };
+  start: { params: None; result: None };
+  /** Runs an exec whose ProcessRecord berthd has written; answers once it runs. */
+  exec: { params: Pid; result: { systemPid: number } };
+  signal: { params: Pid & { signal: number }; result: None };
+  closeStdin: { params: Pid; result: None };
+  resize: { params: Pid & { width: number; height: number }; result: None };
+  /** Subscribes this connection to the process's output. */
+  attach: { params: Pid; result: None };
+  /** Writes base64 `data` to the process's stdin (its terminal, or the pipe the shim holds). */
+  write: { params: Pid & { data: string }; result: None };
+  state: { params: None; result: ShimState };
+  shutdown: { params: None; result: None };
 }

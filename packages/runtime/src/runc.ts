@@ -38,6 +38,15 @@ export interface CreateOptions {
   timeoutMs?: number;
 }
 
+export interface ExecOptions {
+  /** Path of the OCI process spec. */
+  process: string;
+  pidFile: string;
+  consoleSocket?: string;
+  stdio: [Stdio, Stdio, Stdio];
+  timeoutMs?: number;
+}
+
 export interface KillOptions {
   all?: boolean;
 }
@@ -53,6 +62,19 @@ export interface RuncState {
   bundle: string;
 }
 
+/** The runtime's stdout/stderr pipes, where they were asked for: the container's output until it exits. */
+export interface StdioPipes {
+  stdout?: ReadableStream<Uint8Array>;
+  stderr?: ReadableStream<Uint8Array>;
+}
+
+function pipesOf(proc: Subprocess<any, any, any>, stdio: [Stdio, Stdio, Stdio]): StdioPipes {
+  return {
+    ...(stdio[1] === "pipe" ? { stdout: proc.stdout as ReadableStream<Uint8Array> } : {}),
+    ...(stdio[2] === "pipe" ? { stderr: proc.stderr as ReadableStream<Uint8Array> } : {}),
+  };
+}
+
 const defaultSpawn: SpawnFn = (argv, options) => Bun.spawn(argv, options);
 
 /** Flags of each subcommand, in one place: the argv tests pin these. */
@@ -64,6 +86,11 @@ export const render = {
     id,
   ],
   start: (id: string) => ["start", id],
+  exec: (id: string, o: Omit<ExecOptions, "stdio" | "timeoutMs">) => [
+    "exec", "--detach", "--process", o.process, "--pid-file", o.pidFile,
+    ...(o.consoleSocket ? ["--console-socket", o.consoleSocket] : []),
+    id,
+  ],
   kill: (id: string, signal: number, o: KillOptions = {}) => ["kill", ...(o.all ? ["--all"] : []), id, String(signal)],
   delete: (id: string, o: DeleteOptions = {}) => ["delete", ...(o.force ? ["--force"] : []), id],
   state: (id: string) => ["state", id],
@@ -92,16 +119,17 @@ export class Runc {
    * `runc create`: the container's init is left blocked until `start`. runc hands its stdio to the init, so its
    * stdout/stderr pipes (when "pipe") stay open until the container exits; they are returned for capture.
    */
-  async create(id: string, options: CreateOptions): Promise<{ stdout?: ReadableStream<Uint8Array>; stderr?: ReadableStream<Uint8Array> }> {
-    const proc = await this.run("create", render.create(id, options), options.stdio, options.timeoutMs);
-    return {
-      stdout: options.stdio[1] === "pipe" ? (proc.stdout as ReadableStream<Uint8Array>) : undefined,
-      stderr: options.stdio[2] === "pipe" ? (proc.stderr as ReadableStream<Uint8Array>) : undefined,
-    };
+  async create(id: string, options: CreateOptions): Promise<StdioPipes> {
+    return pipesOf(await this.run("create", render.create(id, options), options.stdio, options.timeoutMs), options.stdio);
   }
 
   async start(id: string): Promise<void> {
     await this.run("start", render.start(id));
+  }
+
+  /** `runc exec --detach`: like create, runc hands its stdio to the process; the pipes are returned for capture. */
+  async exec(id: string, options: ExecOptions): Promise<StdioPipes> {
+    return pipesOf(await this.run("exec", render.exec(id, options), options.stdio, options.timeoutMs), options.stdio);
   }
 
   async kill(id: string, signal: number, options?: KillOptions): Promise<void> {

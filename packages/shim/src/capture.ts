@@ -35,11 +35,3 @@ export class RotatingLog {
     this.size = 0;
   }
 }
-
-/** Copies every stream into `log` until all end; resolves then, and closes the log. */
-export async function pump(streams: ReadableStream<Uint8Array>[], log: RotatingLog): Promise<void> {
-  await Promise.all(streams.map(async (stream) => {
-    for await (const chunk of stream) log.write(chunk);
-  }));
-  log.close();
-}

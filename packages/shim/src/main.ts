@@ -8,7 +8,7 @@ import { processStartTime } from "@berth/sys";
 import type { RpcConnection } from "@berth/protocol";
 import { Runc } from "@berth/runtime";
 import { ContainerLayout, readContainerRecord, writeShimRecord } from "@berth/state";
-import { InitProcess } from "./init.ts";
+import { ShimContainer } from "./container.ts";
 import { fileLogger } from "./log.ts";
 import { installReaper, spawn } from "./reaper.ts";
 import { serveShim } from "./rpc.ts";
@@ -38,9 +38,11 @@ const runc = new Runc({
   timeoutMs: record.startTimeoutMs,
   spawn,
 });
-const init = new InitProcess(record, layout, runc, log);
 const clients = new Set<RpcConnection>();
-const listener = serveShim("shim.sock", init, clients, {
+const container = new ShimContainer(record, layout, runc, log, (exit) => {
+  for (const c of clients) c.notify("exit", exit);
+});
+const listener = serveShim("shim.sock", container, clients, {
   created: () => clearTimeout(orphanTimer),
   shutdown: () => exit(0),
 });
@@ -53,7 +55,7 @@ const orphanTimer = setTimeout(() => {
   exit(1);
 }, record.startTimeoutMs + 1000);
 
-init.done.then((exitRecord) => {
+container.done.then((exitRecord) => {
   for (const c of clients) c.notify("exit", exitRecord);
   exit(0);
 });

@@ -1,46 +1,73 @@
 /** The shim's RPC methods (protocol's ShimMethods): one handler each, finding the process and calling it. */
-import { BerthError, type RpcConnection, serveRpc, type ShimState } from "@berth/protocol";
-import type { InitProcess } from "./init.ts";
+import { BerthError, type RpcConnection, serveRpc, type ShimMethods } from "@berth/protocol";
+import type { ShimContainer } from "./container.ts";
 
 export interface ShimHooks {
   created(): void;
   shutdown(): void;
 }
 
-export function serveShim(path: string, init: InitProcess, clients: Set<RpcConnection>, hooks: ShimHooks) {
-  const process_ = (pid: unknown) => {
-    if (pid !== "init") throw new BerthError("not_found", `no process ${JSON.stringify(pid)} in this container`);
-    return init;
-  };
-  const handlers: Record<string, (params: Record<string, unknown>) => unknown> = {
+type Handlers = { [M in keyof ShimMethods]: (params: ShimMethods[M]["params"], conn: Connection) => unknown };
+
+/** A connection's attachments, dropped when it closes. */
+interface Connection extends RpcConnection {
+  detach: (() => void)[];
+}
+
+export function serveShim(path: string, container: ShimContainer, clients: Set<RpcConnection>, hooks: ShimHooks) {
+  const handlers: Handlers = {
     async create() {
-      const result = await init.create();
+      const result = await container.create();
       hooks.created();
       return result;
     },
     async start() {
-      await init.start();
+      await container.start();
       return {};
     },
-    signal(params) {
-      process_(params.pid).signal(Number(params.signal));
+    exec: ({ pid }) => container.exec(pid),
+    signal({ pid, signal }) {
+      container.process(pid).signal(Number(signal));
       return {};
     },
-    state(): ShimState {
-      return { shimPid: process.pid, processes: [init.snapshot()] };
+    closeStdin({ pid }) {
+      container.process(pid).closeStdin();
+      return {};
     },
+    resize({ pid, width, height }) {
+      container.process(pid).resize(width, height);
+      return {};
+    },
+    attach({ pid }, conn) {
+      conn.detach.push(container.process(pid).attach({
+        data: (chunk) => conn.notify("output", { pid, data: Buffer.from(chunk).toString("base64") }),
+        end: () => conn.notify("output-end", { pid }),
+      }));
+      return {};
+    },
+    async write({ pid, data }) {
+      await container.process(pid).write(Buffer.from(data, "base64"));
+      return {};
+    },
+    state: () => ({ shimPid: process.pid, processes: container.processes.map((p) => p.snapshot()) }),
     shutdown() {
-      // Reply first, then go: the caller waits for the connection to close.
+      // Reply first, then go: the caller waits for the process to exit.
       setTimeout(hooks.shutdown, 0);
       return {};
     },
   };
-  return serveRpc(path, (method, params) => {
-    const handler = handlers[method];
+  const connections = new WeakMap<RpcConnection, Connection>();
+  return serveRpc(path, (method, params, rpc) => {
+    const handler = handlers[method as keyof ShimMethods] as ((p: unknown, c: Connection) => unknown) | undefined;
     if (!handler) throw new BerthError("invalid_argument", `unknown shim method ${JSON.stringify(method)}`);
-    return handler(params);
-  }, (conn) => {
-    clients.add(conn);
-    return () => clients.delete(conn);
+    return handler(params, connections.get(rpc!)!);
+  }, (rpc) => {
+    const conn: Connection = Object.assign(rpc, { detach: [] as (() => void)[] });
+    connections.set(rpc, conn);
+    clients.add(rpc);
+    return () => {
+      clients.delete(rpc);
+      for (const d of conn.detach) d();
+    };
   });
 }

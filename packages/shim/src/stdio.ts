@@ -1,10 +1,12 @@
 /**
- * A process's stdio as the shim holds it. Client paths (FIFOs or regular files) are opened here and handed to
- * the runtime as fds, so output goes straight from the container to the client with no copy. For each client
- * FIFO the shim keeps its own peer end open for the process's life: a read end on stdout/stderr FIFOs (the
- * container never gets EPIPE when the client goes away; output waits in the FIFO buffer, then the writer blocks
- * until a reader comes back) and a write end on the stdin FIFO (the container never sees EOF when the client
- * closes; closeStdin drops it). Streams without a path are captured to a rotated log by capture.ts.
+ * A process's stdio as the shim holds it. Client paths (FIFOs or regular files) are opened here. Without a
+ * terminal they are handed to the runtime as fds, so output goes straight from the container to the client with
+ * no copy; with a terminal the shim keeps them and copies between them and the pty (see process.ts).
+ *
+ * For each client FIFO the shim keeps its own peer end open for the process's life: a read end on stdout/stderr
+ * FIFOs (the container never gets EPIPE when the client goes away; output waits in the FIFO buffer, 64 KiB, then
+ * the writer blocks until a reader comes back) and a write end on the stdin FIFO (the container never sees EOF
+ * when the client closes; closeStdin drops it). Streams without a path are captured by the shim (output.ts).
  */
 import { statSync } from "node:fs";
 import {
@@ -23,25 +25,34 @@ export interface StdioPaths {
 export class ProcessIo {
   /** What the runtime gets for stdin, stdout, stderr. */
   readonly stdio: [Stdio, Stdio, Stdio] = ["ignore", "pipe", "pipe"];
+  /** With a terminal: the client's stdin reader and stdout writer, which the shim copies to and from the pty. */
+  terminalIn: number | undefined;
+  terminalOut: number | undefined;
   /** Our copies of the fds handed to the runtime: closed once it has them. */
   private readonly handedOver = new Set<number>();
-  /** Peer ends held for the process's life. */
-  private readonly keepAlive: number[] = [];
+  /** Fds held for the process's life. */
+  private readonly held: number[] = [];
   private stdinKeepAlive: number | undefined;
 
   private constructor() {}
 
   /** Opens every client path, waiting at most until `deadline` (ms epoch) for a FIFO reader to appear. */
-  static async open(paths: StdioPaths, deadline: number): Promise<ProcessIo> {
+  static async open(paths: StdioPaths, deadline: number, terminal: boolean): Promise<ProcessIo> {
     const io = new ProcessIo();
     try {
-      if (paths.stdin) io.stdio[0] = io.openStdin(paths.stdin);
+      if (terminal) {
+        io.stdio[1] = io.stdio[2] = "ignore"; // the runtime gives the process the pty
+        if (paths.stdin) io.terminalIn = io.hold(io.openStdin(paths.stdin, false));
+        if (paths.stdout) io.terminalOut = io.hold(await io.openOutput(paths.stdout, deadline));
+        return io;
+      }
+      if (paths.stdin) io.stdio[0] = io.handOver(io.openStdin(paths.stdin, true));
       const opened = new Map<string, number>();
       for (const [slot, path] of [[1, paths.stdout], [2, paths.stderr]] as const) {
         if (!path) continue;
         let fd = opened.get(path);
         if (fd === undefined) {
-          fd = await io.openOutput(path, deadline);
+          fd = io.handOver(await io.openOutput(path, deadline));
           opened.set(path, fd);
         }
         io.stdio[slot] = fd;
@@ -53,9 +64,14 @@ export class ProcessIo {
     }
   }
 
-  /** Which of stdout/stderr the shim must capture itself. */
+  /** The runtime's pipes the shim must read (output nobody else receives). */
   get captured(): { stdout: boolean; stderr: boolean } {
     return { stdout: this.stdio[1] === "pipe", stderr: this.stdio[2] === "pipe" };
+  }
+
+  /** The shim's write end of the client's stdin FIFO, through which attach can feed stdin; undefined if none. */
+  get stdinWriter(): number | undefined {
+    return this.stdinKeepAlive;
   }
 
   /** Drops our copies of the fds the runtime now holds, so EOF reaches readers when the process closes them. */
@@ -71,38 +87,41 @@ export class ProcessIo {
     this.stdinKeepAlive = undefined;
   }
 
-  /** Closes everything still held; call after the process has exited. */
+  /** Closes everything still held; call once the process has exited and its output is drained. */
   release(): void {
     this.handedToRuntime();
     this.closeStdin();
-    for (const fd of this.keepAlive.splice(0)) closeFd(fd);
+    for (const fd of this.held.splice(0)) closeFd(fd);
   }
 
-  private openStdin(path: string): number {
-    if (kindOf(path, "stdin") === "fifo") {
-      const reader = openFd(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-      this.handedOver.add(reader);
-      this.stdinKeepAlive = openFd(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-      // The flag is shared with the container: a process reading its stdin must block, not get EAGAIN.
-      setBlocking(reader, true);
-      return reader;
-    }
-    const fd = openFd(path, O_RDONLY | O_CLOEXEC);
+  private handOver(fd: number): number {
     this.handedOver.add(fd);
     return fd;
   }
 
-  private async openOutput(path: string, deadline: number): Promise<number> {
-    if (kindOf(path, "output") !== "fifo") {
-      const fd = openFd(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640);
-      this.handedOver.add(fd);
-      return fd;
+  private hold(fd: number): number {
+    this.held.push(fd);
+    return fd;
+  }
+
+  /** `forRuntime`: the fd goes to the process, which must block on reads; the shim's own reader must not. */
+  private openStdin(path: string, forRuntime: boolean): number {
+    if (kindOf(path, "stdin") === "fifo") {
+      const reader = openFd(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      this.stdinKeepAlive = openFd(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      // The flag is shared with the container: a process reading its stdin must block, not get EAGAIN.
+      if (forRuntime) setBlocking(reader, true);
+      return reader;
     }
+    return openFd(path, O_RDONLY | O_CLOEXEC);
+  }
+
+  private async openOutput(path: string, deadline: number): Promise<number> {
+    if (kindOf(path, "output") !== "fifo") return openFd(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640);
     for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
       const fd = tryOpenWriter(path);
       if (fd !== undefined) {
-        this.handedOver.add(fd);
-        this.keepAlive.push(openFd(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        this.hold(openFd(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
         setBlocking(fd, true);
         return fd;
       }

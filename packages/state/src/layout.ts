@@ -9,7 +9,9 @@
  *     shim.json                           ShimRecord: the shim's pid and start time, written by the shim
  *     shim.sock                           the shim's RPC socket
  *     shim.log                            the shim's own log
- *     init.pid                            runc's pid file for the init process
+ *     <pid>.pid                           runc's pid file of a process ("init" or an exec id)
+ *     processes/<exec>.json               ProcessRecord of an exec: what was asked for, written by berthd first
+ *     processes/<exec>.spec.json          the OCI process spec the shim hands to `runc exec --process`
  *     exits/<pid>.json                    ExitRecord per process, written durably by the shim before anyone is told
  *     logs/<pid>.log, logs/<pid>.log.1    captured output when stdout/stderr were not given (current and rotated)
  *     runc/                               runc's JSON logs, one file per call, removed after a successful call
@@ -59,6 +61,15 @@ export class ContainerLayout {
   }
   get runcLogDir(): string {
     return join(this.dir, "runc");
+  }
+  get processesDir(): string {
+    return join(this.dir, "processes");
+  }
+  processRecord(pid: string): string {
+    return join(this.processesDir, `${pid}.json`);
+  }
+  processSpec(pid: string): string {
+    return join(this.processesDir, `${pid}.spec.json`);
   }
   pidFile(pid: string): string {
     return join(this.dir, `${pid}.pid`);

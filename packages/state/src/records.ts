@@ -1,5 +1,5 @@
 /** The records berthd and the shim exchange on disk, with their readers and writers. */
-import { readdirSync } from "node:fs";
+import { mkdirSync, readdirSync, statSync } from "node:fs";
 import type { ExitRecord } from "@berth/protocol";
 import { readJson, writeFileDurable } from "./atomic.ts";
 import type { ContainerLayout } from "./layout.ts";
@@ -20,6 +20,30 @@ export interface ContainerRecord {
   startTimeoutMs: number;
   /** Captured output: rotate each log file at this size; two files per stream at most. */
   logMaxBytes: number;
+}
+
+/** What berthd asked for when it added an exec: written before the shim runs it, read back on restore. */
+export interface ProcessRecord {
+  pid: string;
+  /** The OCI process spec given to `runc exec --process`. */
+  spec: OciProcess;
+  stdin?: string;
+  stdout?: string;
+  stderr?: string;
+}
+
+/** The parts of an OCI runtime-spec `process` object Berth reads or writes. */
+export interface OciProcess {
+  terminal?: boolean;
+  user: { uid: number; gid: number; additionalGids?: number[] };
+  args: string[];
+  env?: string[];
+  cwd: string;
+  capabilities?: Record<"bounding" | "effective" | "inheritable" | "permitted" | "ambient", string[]>;
+  rlimits?: { type: string; soft: number; hard: number }[];
+  noNewPrivileges?: boolean;
+  apparmorProfile?: string;
+  selinuxLabel?: string;
 }
 
 export interface ShimRecord {
@@ -64,4 +88,25 @@ export function readExitRecords(layout: ContainerLayout): ExitRecord[] {
     .map((n) => readJson<ExitRecord>(`${layout.exitsDir}/${n}`))
     .filter((r): r is ExitRecord => r !== undefined);
   return records.sort((a, b) => Number(a.pid === "init") - Number(b.pid === "init") || a.exitedAt.localeCompare(b.exitedAt));
+}
+
+export function writeProcessRecord(layout: ContainerLayout, record: ProcessRecord): void {
+  mkdirSync(layout.processesDir, { recursive: true, mode: 0o700 });
+  writeFileDurable(layout.processRecord(record.pid), JSON.stringify(record));
+}
+
+/** Every exec's record, in the order they were written. */
+export function readProcessRecords(layout: ContainerLayout): ProcessRecord[] {
+  let names: string[];
+  try {
+    names = readdirSync(layout.processesDir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => n.endsWith(".json") && !n.endsWith(".spec.json"))
+    .map((n) => ({ n, t: statSync(`${layout.processesDir}/${n}`).mtimeMs }))
+    .sort((a, b) => a.t - b.t)
+    .map(({ n }) => readJson<ProcessRecord>(`${layout.processesDir}/${n}`))
+    .filter((r): r is ProcessRecord => r !== undefined);
 }

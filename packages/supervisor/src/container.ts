@@ -7,6 +7,7 @@ import type { Container, ContainerStatus, ExitRecord, Process, User } from "@ber
 import type { ContainerLayout, ContainerRecord } from "@berth/state";
 import { readJson } from "@berth/state";
 import { readPids } from "./cgroups.ts";
+import type { ExecEntry } from "./exec.ts";
 import { SerialQueue } from "./queue.ts";
 import type { ShimClient } from "./shim-client.ts";
 
@@ -50,6 +51,8 @@ export class ContainerEntry {
   initExit: ExitRecord | undefined;
   /** cgroup.procs of the container, found once its init runs. */
   procsFile: string | undefined;
+  /** Execs by id, kept (exited ones too) until the container is released. Changed on the queue. */
+  readonly execs = new Map<string, ExecEntry>();
 
   /** Resolves once the container is released: its exit journaled, its state dir gone, its id free. */
   readonly released: Promise<void>;
@@ -91,7 +94,7 @@ export class ContainerEntry {
       runtime: this.record.runtime,
       createdAt: this.record.createdAt,
       pids: status === "stopped" ? [] : readPids(this.procsFile),
-      processes: [init],
+      processes: [init, ...[...this.execs.values()].filter((e) => e.status !== "creating").map((e) => e.toApi())],
     };
   }
 }

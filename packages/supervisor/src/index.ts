@@ -4,3 +4,4 @@ export { Journal } from "./journal.ts";
 export { createLogger, isLevel, type Level, type Logger } from "./logger.ts";
 export { Supervisor, type SupervisorConfig } from "./supervisor.ts";
 export { ContainerEntry } from "./container.ts";
+export type { AttachSession, AttachSink } from "./attach.ts";

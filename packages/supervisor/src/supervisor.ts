@@ -18,7 +18,10 @@ import { EventBroker } from "./events.ts";
 import { Journal } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import { machineInfo } from "./machine.ts";
+import { Processes } from "./processes.ts";
 import { type ExitNotice, startShim } from "./shim-client.ts";
+
+const RECENT_EXITS = 1024;
 
 export interface SupervisorConfig {
   stateDir: string;
@@ -37,6 +40,9 @@ export class Supervisor {
   readonly layout: StateLayout;
   readonly events: EventBroker;
   private readonly containers = new Map<string, ContainerEntry>();
+  /** Init exit statuses of recently released containers, for a wait that comes just after the exit. */
+  readonly recentExits = new Map<string, number>();
+  readonly processes = new Processes(this);
 
   constructor(readonly config: SupervisorConfig) {
     this.layout = new StateLayout(config.stateDir);
@@ -85,11 +91,13 @@ export class Supervisor {
   async signal(id: string, pid: string, signal: string | number): Promise<void> {
     const number = parseSignal(signal);
     const entry = this.container(id);
-    if (pid !== "init") throw new BerthError("not_found", `process ${pid} not found in container ${id}`);
+    const exec = entry.execs.get(pid);
+    if (pid !== "init" && (!exec || exec.status === "creating")) throw new BerthError("not_found", `process ${pid} not found in container ${id}`);
     await entry.queue.run(async () => {
       if (!entry.shim || (entry.status !== "running" && entry.status !== "paused")) {
         throw new BerthError("not_found", `container ${id} not found`);
       }
+      if (exec?.status === "exited") throw new BerthError("failed_precondition", `process ${pid} of container ${id} has exited`);
       await entry.shim.call("signal", { pid, signal: number }).catch((err) => {
         throw wrapError(`signal ${pid} of container ${id}`, err);
       });
@@ -171,6 +179,15 @@ export class Supervisor {
   /** The shim reports an exit once it is on disk; for the init, the shim then tears down and exits. */
   private onExit(entry: ContainerEntry, notice: ExitNotice): void {
     if (notice.pid === "init") entry.initExit = notice;
+    else entry.queue.run(() => this.execExited(entry, notice.pid, notice.status));
+  }
+
+  /** Journals and publishes an exec's exit, once. */
+  private execExited(entry: ContainerEntry, pid: string, status: number): void {
+    const exec = entry.execs.get(pid);
+    if (!exec || exec.status !== "running") return;
+    exec.markExited(status);
+    this.events.emit({ type: "exit", id: entry.id, pid, status });
   }
 
   /**
@@ -181,6 +198,8 @@ export class Supervisor {
     entry.queue.run(async () => {
       if (entry.status === "released" || entry.status === "creating") return;
       const exit = entry.initExit ?? readExitRecord(entry.layout, "init") ?? (await this.reapOrphaned(entry));
+      // Every exec exit precedes the init's: those the shim did not get to report come from disk, else 137.
+      for (const exec of entry.execs.values()) this.execExited(entry, exec.pid, readExitRecord(entry.layout, exec.pid)?.status ?? 137);
       this.release(entry, exit);
     }).catch((err) => this.config.logger.error("handle exit", { container: entry.id, error: String(err) }));
   }
@@ -192,6 +211,8 @@ export class Supervisor {
     entry.shim?.close();
     rmSync(entry.layout.dir, { recursive: true, force: true });
     this.containers.delete(entry.id);
+    this.recentExits.set(entry.id, exit.status);
+    if (this.recentExits.size > RECENT_EXITS) this.recentExits.delete(this.recentExits.keys().next().value!);
     entry.markReleased();
     this.events.publish(event);
     this.config.logger.info("container exited", { container: entry.id, status: exit.status });

@@ -9,3 +9,4 @@ export {
   setBlocking, tryOpenWriter,
 } from "./fd.ts";
 export { isSameProcess, processStartTime } from "./proc.ts";
+export { ConsoleSocket, setWindowSize } from "./console.ts";

@@ -14,6 +14,12 @@ export const libc = dlopen("libc.so.6", {
   close: { args: [i32], returns: i32 },
   fcntl: { args: [i32, i32, i64], returns: i32 },
   pipe2: { args: [ptr, i32], returns: i32 },
+  socket: { args: [i32, i32, i32], returns: i32 },
+  bind: { args: [i32, ptr, u32], returns: i32 },
+  listen: { args: [i32, i32], returns: i32 },
+  accept4: { args: [i32, ptr, ptr, i32], returns: i32 },
+  recvmsg: { args: [i32, ptr, i32], returns: i64 },
+  ioctl: { args: [i32, u64, ptr], returns: i32 },
   __errno_location: { args: [], returns: ptr },
 }).symbols;
 

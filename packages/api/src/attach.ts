@@ -1,0 +1,66 @@
+/**
+ * The attach WebSocket, served by the listener itself (Bun upgrades on the server that took the request, and
+ * berthd has several): GET /v1/containers/{id}/processes/{pid}/attach with Upgrade: websocket. Binary frames
+ * carry stdin to the process and its output back; a text frame {"resize":{"width","height"}} resizes. The socket
+ * closes with 1000 when the process's output ends. The route is documented in routes/processes.ts.
+ */
+import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import { Value } from "@sinclair/typebox/value";
+import { AttachControl, BerthError, ID_PATTERN } from "@berth/protocol";
+import type { AttachSession, Supervisor } from "@berth/supervisor";
+import { errorResponse } from "./errors.ts";
+
+const ATTACH_PATH = new RegExp(`^/v1/containers/(${ID_PATTERN.slice(1, -1)})/processes/(${ID_PATTERN.slice(1, -1)})/attach$`);
+
+export interface AttachData {
+  id: string;
+  pid: string;
+  session?: Promise<AttachSession | undefined>;
+}
+
+export type Upgrade = (request: Request, server: Server<AttachData>) => Response | undefined | "not-attach";
+
+export function attachHandlers(supervisor: Supervisor): { upgrade: Upgrade; websocket: WebSocketHandler<AttachData> } {
+  const upgrade: Upgrade = (request, server) => {
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") return "not-attach";
+    const match = ATTACH_PATH.exec(new URL(request.url).pathname);
+    if (!match) return "not-attach";
+    const [, id, pid] = match as unknown as [string, string, string];
+    try {
+      supervisor.processes.get(id, pid);
+    } catch (err) {
+      return err instanceof BerthError ? errorResponse(err.code, err.message) : errorResponse("internal", String(err));
+    }
+    return server.upgrade(request, { data: { id, pid } }) ? undefined : errorResponse("invalid_argument", "websocket upgrade failed");
+  };
+
+  const websocket: WebSocketHandler<AttachData> = {
+    open(ws) {
+      ws.data.session = supervisor.processes.attach(ws.data.id, ws.data.pid, {
+        output: (chunk) => void ws.sendBinary(chunk),
+        end: () => ws.close(1000, "process output ended"),
+      }).catch((err: Error) => {
+        ws.close(1011, err.message.slice(0, 120));
+        return undefined;
+      });
+    },
+    async message(ws, message) {
+      const session = await ws.data.session;
+      if (!session) return;
+      try {
+        if (typeof message !== "string") return await session.write(message);
+        const control = JSON.parse(message) as unknown;
+        if (!Value.Check(AttachControl, control)) throw new BerthError("invalid_argument", 'expected {"resize":{"width":W,"height":H}}');
+        await session.resize(control.resize.width, control.resize.height);
+      } catch (err) {
+        ws.send(JSON.stringify({ error: { code: err instanceof BerthError ? err.code : "invalid_argument", message: (err as Error).message } }));
+      }
+    },
+    async close(ws) {
+      (await ws.data.session)?.close();
+    },
+  };
+  return { upgrade, websocket };
+}
+
+export type AttachSocket = ServerWebSocket<AttachData>;

@@ -1,0 +1,145 @@
+/**
+ * The container as its shim sees it: the init and its execs, and the order their exits are told in. An exec's
+ * exit is reported once its output is drained. When the init exits: kill what is left (only needed without a
+ * pid namespace of its own), wait until every exec's exit has been reported, drain the init's output, delete the
+ * runtime's container, and only then report the init's exit. Exits are written to disk as they happen, so a
+ * berthd that was down reads them in the same order (exec records first).
+ */
+import { writeFileSync } from "node:fs";
+import { BerthError, type ExitRecord } from "@berth/protocol";
+import type { Runc } from "@berth/runtime";
+import { type ContainerLayout, type ContainerRecord, type ProcessRecord, readJson } from "@berth/state";
+import type { ShimLogger } from "./log.ts";
+import { ShimProcess } from "./process.ts";
+
+export class ShimContainer {
+  readonly init: ShimProcess;
+  private readonly execs = new Map<string, ShimProcess>();
+  /** Each exec's "exit reported" promise: the init's exit waits for all of them. */
+  private readonly reported: Promise<void>[] = [];
+  /** Resolves with the init's exit once the container is torn down. */
+  readonly done: Promise<ExitRecord>;
+
+  constructor(
+    private readonly record: ContainerRecord,
+    private readonly layout: ContainerLayout,
+    private readonly runc: Runc,
+    private readonly log: ShimLogger,
+    private readonly report: (exit: ExitRecord) => void,
+  ) {
+    this.init = new ShimProcess({
+      pid: "init",
+      terminal: this.initTerminal(),
+      paths: record,
+      deadline: 0,
+      logMaxBytes: record.logMaxBytes,
+    }, layout, log);
+    this.done = this.init.exited.then((exit) => this.teardown(exit));
+  }
+
+  get processes(): ShimProcess[] {
+    return [this.init, ...this.execs.values()];
+  }
+
+  process(pid: string): ShimProcess {
+    const p = pid === "init" ? this.init : this.execs.get(pid);
+    if (!p) throw new BerthError("not_found", `process ${pid} not found in container ${this.record.id}`);
+    return p;
+  }
+
+  async create(): Promise<{ systemPid: number }> {
+    this.init.setDeadline(Date.now() + this.record.startTimeoutMs);
+    try {
+      const systemPid = await this.init.launch((stdio, consoleSocket) => this.runc.create(this.record.id, {
+        bundle: this.record.bundlePath,
+        pidFile: this.layout.pidFile("init"),
+        noPivot: this.record.noPivotRoot,
+        stdio,
+        ...(consoleSocket ? { consoleSocket } : {}),
+        timeoutMs: Math.max(this.record.startTimeoutMs, 1),
+      }));
+      return { systemPid };
+    } catch (err) {
+      await this.deleteRuntimeContainer();
+      throw err;
+    }
+  }
+
+  async start(): Promise<void> {
+    if (!this.init.isRunning) throw new BerthError("failed_precondition", `cannot start container ${this.record.id}: its init is not created`);
+    try {
+      await this.runc.start(this.record.id);
+    } catch (err) {
+      if (this.init.isRunning) this.init.signal(9);
+      throw err;
+    }
+    this.init.markRunning();
+  }
+
+  /** Runs the exec whose ProcessRecord berthd wrote; answers once it runs. */
+  async exec(pid: string): Promise<{ systemPid: number }> {
+    if (pid === "init" || this.execs.has(pid)) throw new BerthError("already_exists", `process ${pid} already exists in container ${this.record.id}`);
+    if (!this.init.isRunning) throw new BerthError("failed_precondition", `cannot exec in container ${this.record.id}: its init has exited`);
+    const request = readJson<ProcessRecord>(this.layout.processRecord(pid));
+    if (!request) throw new BerthError("not_found", `no process record for ${pid}`);
+    const exec = new ShimProcess({
+      pid,
+      terminal: request.spec.terminal ?? false,
+      paths: request,
+      deadline: Date.now() + this.record.startTimeoutMs,
+      logMaxBytes: this.record.logMaxBytes,
+    }, this.layout, this.log);
+    this.execs.set(pid, exec);
+    const specPath = this.layout.processSpec(pid);
+    writeFileSync(specPath, JSON.stringify(request.spec), { mode: 0o600 });
+    let systemPid: number;
+    try {
+      systemPid = await exec.launch((stdio, consoleSocket) => this.runc.exec(this.record.id, {
+        process: specPath,
+        pidFile: this.layout.pidFile(pid),
+        stdio,
+        ...(consoleSocket ? { consoleSocket } : {}),
+        timeoutMs: this.record.startTimeoutMs,
+      }));
+    } catch (err) {
+      this.execs.delete(pid);
+      throw err;
+    }
+    exec.markRunning();
+    this.reported.push(exec.exited.then(async (exit) => {
+      await exec.drained();
+      this.report(exit);
+    }));
+    return { systemPid };
+  }
+
+  private async teardown(exit: ExitRecord): Promise<ExitRecord> {
+    if (this.sharesPidNamespace()) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
+    await Promise.all(this.reported);
+    await this.init.drained();
+    await this.deleteRuntimeContainer();
+    return exit;
+  }
+
+  private async deleteRuntimeContainer(): Promise<void> {
+    await this.runc.delete(this.record.id, { force: true }).catch((err: Error) => {
+      if (!/does not exist/.test(err.message)) this.log("warn", "runc delete", { error: err.message });
+    });
+  }
+
+  private bundleSpec() {
+    return readJson<{ process?: { terminal?: boolean }; linux?: { namespaces?: { type: string; path?: string }[] } }>(
+      `${this.record.bundlePath}/config.json`,
+    );
+  }
+
+  private initTerminal(): boolean {
+    return this.bundleSpec()?.process?.terminal ?? false;
+  }
+
+  /** Without its own pid namespace, the init's death does not take the container's other processes with it. */
+  private sharesPidNamespace(): boolean {
+    const pidNs = this.bundleSpec()?.linux?.namespaces?.find((ns) => ns.type === "pid");
+    return !pidNs || Boolean(pidNs.path);
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Execs: an exec as berthd tracks it, and the OCI process spec built for `runc exec` from an AddProcess request.
+ * Where the request is silent the exec behaves like the container's own process: it gets the init's
+ * environment, capabilities and rlimits from the bundle (containerd 0.2 gave it none, so it had no PATH).
+ */
+import type { AddProcess, Process } from "@berth/protocol";
+import { type OciProcess, type ProcessRecord, readJson } from "@berth/state";
+
+type Status = "creating" | "running" | "exited";
+
+export class ExecEntry {
+  /** Written on the container's queue. */
+  status: Status = "creating";
+  systemPid = 0;
+  exitStatus: number | undefined;
+  /** Resolves with the exit status once the exec's exit is journaled. */
+  readonly exited: Promise<number>;
+  private resolveExited!: (status: number) => void;
+
+  constructor(readonly record: ProcessRecord) {
+    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  }
+
+  get pid(): string {
+    return this.record.pid;
+  }
+
+  markExited(status: number): void {
+    this.status = "exited";
+    this.exitStatus = status;
+    this.resolveExited(status);
+  }
+
+  toApi(): Process {
+    const { spec } = this.record;
+    return {
+      pid: this.pid,
+      systemPid: this.systemPid,
+      args: spec.args,
+      env: spec.env ?? [],
+      cwd: spec.cwd,
+      terminal: spec.terminal ?? false,
+      user: spec.user,
+      stdin: this.record.stdin ?? "",
+      stdout: this.record.stdout ?? "",
+      stderr: this.record.stderr ?? "",
+      status: this.status === "exited" ? "exited" : "running",
+      ...(this.exitStatus === undefined ? {} : { exitStatus: this.exitStatus }),
+    };
+  }
+}
+
+/** The bundle's own process spec, the defaults for an exec. */
+export function readBundleProcess(bundlePath: string): Partial<OciProcess> {
+  return readJson<{ process?: Partial<OciProcess> }>(`${bundlePath}/config.json`)?.process ?? {};
+}
+
+export function execSpec(request: AddProcess, init: Partial<OciProcess>): OciProcess {
+  const caps = request.capabilities;
+  return {
+    terminal: request.terminal ?? false,
+    user: request.user ?? { uid: 0, gid: 0 },
+    args: request.args,
+    env: request.env ?? init.env ?? [],
+    cwd: request.cwd ?? "/",
+    ...(caps
+      ? { capabilities: { bounding: caps, effective: caps, inheritable: caps, permitted: caps, ambient: caps } }
+      : init.capabilities ? { capabilities: init.capabilities } : {}),
+    ...(request.rlimits ?? init.rlimits ? { rlimits: request.rlimits ?? init.rlimits } : {}),
+    noNewPrivileges: request.noNewPrivileges ?? init.noNewPrivileges ?? false,
+    ...(request.apparmorProfile ? { apparmorProfile: request.apparmorProfile } : {}),
+    ...(request.selinuxLabel ? { selinuxLabel: request.selinuxLabel } : {}),
+  };
+}
+
+export function execRecord(request: AddProcess, init: Partial<OciProcess>): ProcessRecord {
+  return {
+    pid: request.pid,
+    spec: execSpec(request, init),
+    ...(request.stdin ? { stdin: request.stdin } : {}),
+    ...(request.stdout ? { stdout: request.stdout } : {}),
+    ...(request.stderr ? { stderr: request.stderr } : {}),
+  };
+}

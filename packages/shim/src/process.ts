@@ -3,9 +3,12 @@
  * launch() opens its stdio, runs the runtime (create or exec), takes its pid and a pidfd, starts reading its
  * output and subscribes to its exit before anything can start it. On exit the record is written durably first;
  * `drained` then waits for its output to end and releases its stdio. Refusals name the state; an exit is
- * accepted in every state and never throws.
+ * accepted in every state and never throws. A terminal's console socket lives in a temp dir of its own (runc
+ * resolves the path from the bundle, and a state dir path may be too long for a socket), removed once used.
  */
-import { createReadStream, readFileSync, write } from "node:fs";
+import { createReadStream, mkdtempSync, readFileSync, rmSync, write } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { BerthError, type ExitRecord, nowRfc3339, type ShimProcessState } from "@berth/protocol";
 import type { StdioPipes } from "@berth/runtime";
 import { type ContainerLayout, writeExitRecord } from "@berth/state";
@@ -28,8 +31,6 @@ export interface ProcessOptions {
   deadline: number;
   logMaxBytes: number;
 }
-
-let consoleSockets = 0;
 
 export class ShimProcess {
   private state: State = "new";
@@ -66,7 +67,7 @@ export class ShimProcess {
     let console: ConsoleSocket | undefined;
     try {
       this.io = await ProcessIo.open(paths, deadline, terminal);
-      if (terminal) console = ConsoleSocket.listen(`console-${process.pid}-${++consoleSockets}.sock`);
+      if (terminal) console = ConsoleSocket.listen(join(mkdtempSync(join(tmpdir(), "berth-pty-")), "pty.sock"));
       const pipes = await run(this.io.stdio, console?.path);
       this.io.handedToRuntime();
       this.systemPid = Number(readFileSync(this.layout.pidFile(pid), "utf8"));
@@ -81,6 +82,7 @@ export class ShimProcess {
       throw err;
     } finally {
       console?.close();
+      if (console) rmSync(dirname(console.path), { recursive: true, force: true });
     }
     return this.systemPid;
   }

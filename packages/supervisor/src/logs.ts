@@ -91,6 +91,7 @@ function tailOf(files: string[], lines: number | undefined): Uint8Array[] {
   if (lines === 0) return [];
   const chunks: Uint8Array[] = [];
   let newlines = 0;
+  let atEnd = true; // a final newline ends the last line; it does not start one more
   for (let i = files.length - 1; i >= 0; i--) {
     const fd = openSync(files[i]!, "r");
     try {
@@ -100,10 +101,11 @@ function tailOf(files: string[], lines: number | undefined): Uint8Array[] {
         const buf = new Uint8Array(end - start);
         readSync(fd, buf, 0, buf.length, start);
         if (lines !== undefined) {
-          // A final newline ends the last line; it does not start one more.
           for (let j = buf.length - 1; j >= 0; j--) {
-            if (buf[j] !== 10 || (chunks.length === 0 && j === buf.length - 1 && i === files.length - 1)) continue;
-            if (++newlines > lines) {
+            const last = atEnd;
+            atEnd = false;
+            if (buf[j] !== 10 || last) continue;
+            if (++newlines >= lines) {
               chunks.unshift(buf.subarray(j + 1));
               return chunks;
             }

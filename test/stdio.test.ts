@@ -1,0 +1,106 @@
+/** Stdio: closing stdin, detaching from and re-attaching to FIFOs, output capture under a bound, logs. */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { closeSync, openSync, readdirSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import type { Event } from "@berth/protocol";
+import { closeFd, makeFifo, O_NONBLOCK, O_RDONLY, openFd } from "@berth/sys";
+import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
+import { Daemon } from "./helpers/daemon.ts";
+import { fifoReader } from "./helpers/fifo.ts";
+
+const LOG_MAX = 1 << 20;
+let d: Daemon;
+beforeAll(async () => {
+  d = await Daemon.start({ args: ["--log-max-size", String(LOG_MAX)] });
+});
+afterAll(async () => {
+  await d.cleanup();
+  removeBundles();
+});
+
+const exitOf = (pid: string) => (i: { data: Event }) => i.data.type === "exit" && i.data.pid === pid;
+
+test("closeStdin: the process sees EOF once the client has closed its end too (cat exits 0)", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  const stdin = join(fifoReader().path, "..", "stdin");
+  makeFifo(stdin);
+  const out = fifoReader();
+  const events = d.events(`id=${id}&after=0`);
+  const writer = openSync(stdin, "r+"); // a client end that never blocks
+  const res = await d.json("POST", `/v1/containers/${id}/processes`, { pid: "cat", args: ["cat"], stdin, stdout: out.path });
+  expect(res.status).toBe(201);
+  writeSync(writer, "hello\n");
+  closeSync(writer);
+  // The client is gone, but the shim's own end keeps stdin open: cat is still running.
+  expect((await d.json<{ status: string }>("GET", `/v1/containers/${id}/processes/cat`)).body.status).toBe("running");
+  expect((await d.fetch(`/v1/containers/${id}/processes/cat`, { method: "PATCH", body: JSON.stringify({ closeStdin: true }) })).status).toBe(204);
+  expect((await events.until(exitOf("cat"))).at(-1)!.data.status).toBe(0);
+  events.close();
+  expect(await out.text).toBe("hello\n");
+  await d.signal(id, "SIGKILL");
+});
+
+test("a client can close its stdout FIFO and open it again without the process getting EPIPE or losing output", async () => {
+  const id = uid();
+  const path = join(fifoReader().path, "..", "stdout");
+  makeFifo(path);
+  // A first reader, so the shim's open finds one; then the client goes away and comes back.
+  const first = openFd(path, O_RDONLY | O_NONBLOCK);
+  const events = d.events(`id=${id}&after=0`);
+  await d.create(id, bundle(["sh", "-c", "for i in $(seq 1 200); do echo line-$i; done; sleep 0.2; echo last; exit 0"]), { stdout: path });
+  closeFd(first); // detached: the container keeps writing into the FIFO's buffer
+  const again = Bun.file(path).stream();
+  const text = await new Response(again).text();
+  const lines = text.trim().split("\n");
+  expect(lines).toEqual([...Array.from({ length: 200 }, (_, i) => `line-${i + 1}`), "last"]);
+  expect((await events.until(exitOf("init"))).at(-1)!.data.status).toBe(0);
+  events.close();
+}, 15_000);
+
+test("a container writing 50 MiB with nobody reading finishes; the log keeps the newest bytes within its bound", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sh", "-c", "yes 0123456789abcdef | head -c 52428800; echo; echo END-OF-OUTPUT; exec sleep 1000"]));
+  // Follow the log until the marker: the writer was never blocked by the lack of a reader.
+  const res = await d.fetch(`/v1/containers/${id}/processes/init/logs?follow=true&tail=0`);
+  expect(res.status).toBe(200);
+  const reader = res.body!.getReader();
+  let seen = "";
+  while (!seen.includes("END-OF-OUTPUT")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("log stream ended early");
+    seen = (seen + new TextDecoder().decode(value)).slice(-64);
+  }
+  await reader.cancel();
+  const logs = join(d.stateDir, "containers", id, "logs");
+  const total = readdirSync(logs).reduce((sum, f) => sum + statSync(join(logs, f)).size, 0);
+  expect(total).toBeLessThanOrEqual(2 * LOG_MAX);
+  const tail = await (await d.fetch(`/v1/containers/${id}/processes/init/logs?tail=2`)).text();
+  // 50 MiB of 17-byte lines ends in a partial "0", then echo's newline, then the marker.
+  expect(tail).toBe("0\nEND-OF-OUTPUT\n");
+  await d.signal(id, "SIGKILL");
+}, 30_000);
+
+test("logs: tail gives the last lines; follow streams new output across rotation until the process ends", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  const events = d.events(`id=${id}&after=0`);
+  // Lines of 1 KiB, 3000 of them: about three rotations of the 1 MiB log while we follow.
+  const script = "i=0; pad=$(head -c 1000 /dev/zero | tr '\\0' x); while [ $i -lt 3000 ]; do i=$((i+1)); echo \"$i $pad\"; done";
+  const res = await d.json("POST", `/v1/containers/${id}/processes`, { pid: "writer", args: ["sh", "-c", `sleep 0.2; ${script}`] });
+  expect(res.status).toBe(201);
+  const stream = await d.fetch(`/v1/containers/${id}/processes/writer/logs?follow=true`);
+  const text = await stream.text(); // ends when the exec's output ends
+  const numbers = text.trim().split("\n").map((l) => Number(l.split(" ")[0]));
+  // Whatever was rotated away before we started is gone; from there on every line arrives, in order.
+  const first = numbers[0]!;
+  expect(numbers).toEqual(Array.from({ length: 3000 - first + 1 }, (_, i) => first + i));
+  expect(numbers.at(-1)).toBe(3000);
+  expect((await events.until(exitOf("writer"))).at(-1)!.data.status).toBe(0);
+  events.close();
+  const tail = await (await d.fetch(`/v1/containers/${id}/processes/writer/logs?tail=2`)).text();
+  expect(tail.split("\n").filter(Boolean).map((l) => Number(l.split(" ")[0]))).toEqual([2999, 3000]);
+  const none = await d.json<{ error: { code: string } }>("GET", `/v1/containers/${id}/processes/nope/logs`);
+  expect(none.status).toBe(404);
+  await d.signal(id, "SIGKILL");
+}, 30_000);

@@ -104,3 +104,23 @@ test("logs: tail gives the last lines; follow streams new output across rotation
   expect(none.status).toBe(404);
   await d.signal(id, "SIGKILL");
 }, 30_000);
+
+test("a container's captured output stays within its budget: logs of exited execs go first", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  const events = d.events(`id=${id}&after=0`);
+  // Six execs of 1.5 MiB each leave 2 MiB of files apiece; the container keeps at most 8 MiB.
+  for (const n of [1, 2, 3, 4, 5, 6]) {
+    const res = await d.json("POST", `/v1/containers/${id}/processes`, { pid: `w${n}`, args: ["sh", "-c", "head -c 1572864 /dev/zero"] });
+    expect(res.status).toBe(201);
+    await events.until(exitOf(`w${n}`));
+  }
+  events.close();
+  const logs = join(d.stateDir, "containers", id, "logs");
+  const total = readdirSync(logs).reduce((sum, f) => sum + statSync(join(logs, f)).size, 0);
+  expect(total).toBeLessThanOrEqual(8 * LOG_MAX);
+  // The oldest exec's older file went; the newest exec's output is all there.
+  expect(readdirSync(logs)).not.toContain("w1.log.1");
+  expect(readdirSync(logs)).toEqual(expect.arrayContaining(["w6.log", "w6.log.1"]));
+  await d.signal(id, "SIGKILL");
+}, 30_000);

@@ -5,12 +5,21 @@
  * runtime's container, and only then report the init's exit. Exits are written to disk as they happen, so a
  * berthd that was down reads them in the same order (exec records first).
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { BerthError, type ExitRecord } from "@berth/protocol";
 import type { Runc } from "@berth/runtime";
 import { type ContainerLayout, type ContainerRecord, type ProcessRecord, readJson } from "@berth/state";
 import type { ShimLogger } from "./log.ts";
 import { ShimProcess } from "./process.ts";
+
+/** Captured output a container keeps, in multiples of the log size (each process's own share is two). */
+export const LOG_BUDGET = 8;
+
+function statOf(path: string): { size: number; mtime: number } {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return { size: st?.size ?? 0, mtime: st?.mtimeMs ?? 0 };
+}
 
 export class ShimContainer {
   readonly init: ShimProcess;
@@ -109,8 +118,31 @@ export class ShimContainer {
     this.reported.push(exec.exited.then(async (exit) => {
       await exec.drained();
       this.report(exit);
+      try {
+        this.pruneLogs();
+      } catch (err) {
+        this.log("warn", "prune logs", { error: String(err) });
+      }
     }));
     return { systemPid };
+  }
+
+  /**
+   * Keeps the container's captured output within LOG_BUDGET × the log size: each process holds at most two
+   * files, and beyond the budget the logs of exited execs go, oldest first.
+   */
+  private pruneLogs(): void {
+    const dir = this.layout.logsDir;
+    const budget = LOG_BUDGET * this.record.logMaxBytes;
+    if (!existsSync(dir)) return;
+    const files = readdirSync(dir).map((name) => ({ name, ...statOf(join(dir, name)) }));
+    let total = files.reduce((sum, f) => sum + f.size, 0);
+    const exited = new Set([...this.execs.values()].filter((e) => !e.isRunning).map((e) => e.pid));
+    for (const f of files.filter((f) => exited.has(f.name.replace(/\.log(\.1)?$/, ""))).sort((a, b) => a.mtime - b.mtime)) {
+      if (total <= budget) return;
+      rmSync(join(dir, f.name), { force: true });
+      total -= f.size;
+    }
   }
 
   private async teardown(exit: ExitRecord): Promise<ExitRecord> {

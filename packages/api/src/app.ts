@@ -10,14 +10,13 @@ import type { Supervisor } from "@berth/supervisor";
 import { handleError } from "./errors.ts";
 import { containerRoutes } from "./routes/containers.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { operationRoutes } from "./routes/operations.ts";
 import { processRoutes } from "./routes/processes.ts";
 import { systemRoutes } from "./routes/system.ts";
 import { SWAGGER_ASSET_PREFIX, swaggerAssets } from "./swagger.ts";
 
 export interface AppOptions {
   version: Version;
-  /** True while berthd restores containers after a restart. */
-  restoring: () => boolean;
 }
 
 export function createApp(supervisor: Supervisor, options: AppOptions) {
@@ -44,8 +43,15 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
       swagger: { theme: `${SWAGGER_ASSET_PREFIX}/swagger-ui.css`, cdn: `${SWAGGER_ASSET_PREFIX}/swagger-ui-bundle.js` } as Record<string, string>,
     }))
     .use(swaggerAssets())
+    // While restoring, a request about a container waits for that container, a listing for all of them.
+    .onBeforeHandle({ as: "global" }, async ({ params, path }) => {
+      if (supervisor.isRestoring && path.startsWith("/v1/") && path !== "/v1/events") {
+        await supervisor.restored((params as { id?: string } | undefined)?.id);
+      }
+    })
     .use(systemRoutes(supervisor, options))
     .use(containerRoutes(supervisor))
     .use(processRoutes(supervisor))
+    .use(operationRoutes(supervisor))
     .use(eventRoutes(supervisor));
 }

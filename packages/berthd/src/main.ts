@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { attachHandlers, createApp, listen, loadOrCreateToken, parseListenAddress } from "@berth/api";
 import { createLogger, Supervisor } from "@berth/supervisor";
+import { installReaper } from "@berth/sys";
 import { parseFlags, USAGE } from "./flags.ts";
 import { versionInfo } from "./version.ts";
 
@@ -26,6 +27,8 @@ try {
 }
 const logger = createLogger(flags.logLevel);
 try {
+  // berthd adopts (and reaps) the processes of a container whose shim died, so none is left a zombie.
+  installReaper();
   const addresses = flags.listen.map(parseListenAddress);
   const supervisor = new Supervisor({
     stateDir: flags.stateDir,
@@ -38,11 +41,13 @@ try {
     logger,
   });
   const token = loadOrCreateToken(flags.tokenFile);
-  const app = createApp(supervisor, { version: versionInfo(flags.runtime), restoring: () => false });
+  const app = createApp(supervisor, { version: versionInfo(flags.runtime) });
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
   const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, ...(tls ? { tls } : {}) })));
   logger.info("berthd listening", { urls: servers.map((s) => s.url.href), stateDir: flags.stateDir, pid: process.pid });
+  // Served first, so /healthz answers (restoring: true) while the containers come back.
+  await supervisor.restore();
   const stop = (signal: string) => {
     logger.info("stopping; containers keep running", { signal });
     for (const s of servers) s.stop(true);

@@ -2,6 +2,7 @@
 export * from "./errors.ts";
 export * from "./schemas.ts";
 export * from "./processes.ts";
+export * from "./operations.ts";
 export * from "./shim.ts";
 export * from "./rpc.ts";
 export { parseSignal } from "./signals.ts";

@@ -9,8 +9,6 @@
  * (code + flattened message), so a runc failure inside a shim reaches the API with its code and runc's words.
  */
 import type { Socket, TCPSocketListener, UnixSocketListener } from "bun";
-import { closeSync, openSync, constants } from "node:fs";
-import { dirname, basename } from "node:path";
 import { BerthError, isErrorCode } from "./errors.ts";
 
 type Json = Record<string, unknown>;
@@ -67,7 +65,7 @@ export interface RpcConnection {
   notify(event: string, params: Json): void;
 }
 
-/** Serves RPC on a unix socket path (relative paths resolve against the cwd, which keeps long state dirs usable). */
+/** Serves RPC on a unix socket path. */
 export function serveRpc(path: string, handler: RpcHandler, onConnection?: (conn: RpcConnection) => () => void) {
   type Data = { writer: LineWriter; conn: RpcConnection; onData: (c: Uint8Array) => void; closed?: () => void };
   const listener: UnixSocketListener<Data> | TCPSocketListener<Data> = Bun.listen<Data>({
@@ -118,10 +116,7 @@ export interface RpcClient {
   close(): void;
 }
 
-/**
- * Connects to a unix socket. A path longer than sun_path allows (107 bytes) is reached through the directory's
- * /proc/self/fd link, so container ids of any valid length work under any state dir.
- */
+/** Connects to a unix socket (Bun reaches paths longer than sun_path's 107 bytes through /proc/self/fd itself). */
 export async function connectRpc(path: string, onNotify: (event: string, params: Json) => void = () => {}): Promise<RpcClient> {
   let nextId = 1;
   let isClosed = false;
@@ -145,17 +140,15 @@ export async function connectRpc(path: string, onNotify: (event: string, params:
     resolveClosed();
   };
   let writer!: LineWriter;
-  const socket = await withShortPath(path, (p) =>
-    Bun.connect({
-      unix: p,
-      socket: {
-        data: (_s, chunk) => onData(chunk),
-        drain: () => writer.drain(),
-        close: markClosed,
-        error: markClosed,
-      },
-    }),
-  );
+  const socket = await Bun.connect({
+    unix: path,
+    socket: {
+      data: (_s, chunk) => onData(chunk),
+      drain: () => writer.drain(),
+      close: markClosed,
+      error: markClosed,
+    },
+  });
   writer = new LineWriter(socket as Socket<unknown>);
   return {
     call(method, params = {}) {
@@ -169,16 +162,4 @@ export async function connectRpc(path: string, onNotify: (event: string, params:
     closed,
     close: () => socket.end(),
   };
-}
-
-const SUN_PATH_MAX = 107;
-
-async function withShortPath<T>(path: string, use: (p: string) => Promise<T>): Promise<T> {
-  if (Buffer.byteLength(path) <= SUN_PATH_MAX) return use(path);
-  const dirFd = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    return await use(`/proc/self/fd/${dirFd}/${basename(path)}`);
-  } finally {
-    closeSync(dirFd);
-  }
 }

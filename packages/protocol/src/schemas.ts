@@ -25,7 +25,7 @@ export const CreateContainer = T.Object({
   noPivotRoot: T.Optional(T.Boolean()),
   runtime: T.Optional(T.String({ minLength: 1 })),
   runtimeArgs: T.Optional(T.Array(T.String())),
-  checkpoint: T.Optional(T.String({ minLength: 1 })),
+  checkpoint: T.Optional(T.String({ pattern: ID_PATTERN, description: "restore this checkpoint (runc restore) instead of starting anew" })),
   checkpointDir: T.Optional(AbsolutePath),
 }, { $id: "CreateContainer" });
 export type CreateContainer = Static<typeof CreateContainer>;

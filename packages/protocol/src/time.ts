@@ -15,5 +15,8 @@ export function parseRfc3339Ns(s: string): bigint | undefined {
   if (!m) return undefined;
   const ms = Date.parse(`${m[1]}${m[3]}`);
   if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls impossible dates over (Feb 30 is Mar 2): the calendar date must read back the same.
+  const date = m[1]!.slice(0, 10);
+  if (new Date(Date.parse(`${date}T00:00:00Z`)).toISOString().slice(0, 10) !== date) return undefined;
   return BigInt(ms) * 1_000_000n + BigInt((m[2] ?? "").padEnd(9, "0"));
 }

@@ -1,4 +1,5 @@
 /** RuntimeError: a failed runtime call with runc's own words, and the one place that classifies runc's texts. */
+import { basename } from "node:path";
 import { BerthError, type ErrorCode } from "@berth/protocol";
 
 export class RuntimeError extends BerthError {
@@ -9,7 +10,8 @@ export class RuntimeError extends BerthError {
     readonly runtimeMessage: string,
   ) {
     // runc words its own errors "runc create failed: ..."; other failures get the same prefix here.
-    super(classify(runtimeMessage), / failed: /.test(runtimeMessage) ? runtimeMessage : `${op} failed: ${runtimeMessage}`);
+    const prefix = `${basename(argv[0] ?? "runtime")} ${op} failed: `;
+    super(classify(runtimeMessage), / failed: /.test(runtimeMessage) ? runtimeMessage : prefix + runtimeMessage);
   }
 }
 

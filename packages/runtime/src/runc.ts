@@ -12,7 +12,7 @@ import { lastLogError, RuntimeError } from "./errors.ts";
 
 type Stdio = "ignore" | "pipe" | number;
 export type SpawnFn = (argv: string[], options: {
-  stdin: Stdio; stdout: Stdio; stderr: Stdio; cwd?: string;
+  stdin: Stdio | Blob; stdout: Stdio; stderr: Stdio; cwd?: string;
 }) => Subprocess<any, any, any>;
 
 export interface RuncConfig {
@@ -47,6 +47,31 @@ export interface ExecOptions {
   timeoutMs?: number;
 }
 
+/** OCI LinuxResources, the part `runc update --resources -` reads: a field left out (or 0) stays as it is. */
+export interface LinuxResources {
+  memory?: { limit?: number; reservation?: number; swap?: number; kernel?: number };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string; mems?: string };
+  blockIO?: { weight?: number };
+  pids?: { limit: number };
+}
+
+/** CRIU's images and work dir, and what it may take along: the same on checkpoint and on restore. */
+export interface CriuOptions {
+  imagePath: string;
+  /** CRIU's work files and its log (dump.log, restore.log). */
+  workPath: string;
+  tcp?: boolean;
+  unixSockets?: boolean;
+  shell?: boolean;
+  emptyNamespaces?: string[];
+}
+
+export interface CheckpointOptions extends CriuOptions {
+  leaveRunning?: boolean;
+}
+
+export type RestoreOptions = CreateOptions & CriuOptions;
+
 export interface KillOptions {
   all?: boolean;
 }
@@ -75,16 +100,27 @@ function pipesOf(proc: Subprocess<any, any, any>, stdio: [Stdio, Stdio, Stdio]):
   };
 }
 
+let calls = 0;
+
 const defaultSpawn: SpawnFn = (argv, options) => Bun.spawn(argv, options);
+
+const createFlags = (o: Omit<CreateOptions, "stdio" | "timeoutMs">) => [
+  "--bundle", o.bundle, "--pid-file", o.pidFile,
+  ...(o.noPivot ? ["--no-pivot"] : []),
+  ...(o.consoleSocket ? ["--console-socket", o.consoleSocket] : []),
+];
+
+const criuFlags = (o: CriuOptions) => [
+  "--image-path", o.imagePath, "--work-path", o.workPath,
+  ...(o.tcp ? ["--tcp-established"] : []),
+  ...(o.unixSockets ? ["--ext-unix-sk"] : []),
+  ...(o.shell ? ["--shell-job"] : []),
+  ...(o.emptyNamespaces ?? []).flatMap((ns) => ["--empty-ns", ns]),
+];
 
 /** Flags of each subcommand, in one place: the argv tests pin these. */
 export const render = {
-  create: (id: string, o: Omit<CreateOptions, "stdio" | "timeoutMs">) => [
-    "create", "--bundle", o.bundle, "--pid-file", o.pidFile,
-    ...(o.noPivot ? ["--no-pivot"] : []),
-    ...(o.consoleSocket ? ["--console-socket", o.consoleSocket] : []),
-    id,
-  ],
+  create: (id: string, o: Omit<CreateOptions, "stdio" | "timeoutMs">) => ["create", ...createFlags(o), id],
   start: (id: string) => ["start", id],
   exec: (id: string, o: Omit<ExecOptions, "stdio" | "timeoutMs">) => [
     "exec", "--detach", "--process", o.process, "--pid-file", o.pidFile,
@@ -95,10 +131,14 @@ export const render = {
   delete: (id: string, o: DeleteOptions = {}) => ["delete", ...(o.force ? ["--force"] : []), id],
   state: (id: string) => ["state", id],
   ps: (id: string) => ["ps", "--format", "json", id],
+  pause: (id: string) => ["pause", id],
+  resume: (id: string) => ["resume", id],
+  update: (id: string) => ["update", "--resources", "-", id],
+  checkpoint: (id: string, o: CheckpointOptions) => ["checkpoint", ...criuFlags(o), ...(o.leaveRunning ? ["--leave-running"] : []), id],
+  restore: (id: string, o: Omit<RestoreOptions, "stdio" | "timeoutMs">) => ["restore", "--detach", ...createFlags(o), ...criuFlags(o), id],
 };
 
 export class Runc {
-  private calls = 0;
   private readonly spawn: SpawnFn;
 
   constructor(private readonly config: RuncConfig) {
@@ -148,13 +188,42 @@ export class Runc {
     return (JSON.parse(await this.output("ps", render.ps(id))) as number[] | null) ?? [];
   }
 
+  async pause(id: string): Promise<void> {
+    await this.run("pause", render.pause(id));
+  }
+
+  async resume(id: string): Promise<void> {
+    await this.run("resume", render.resume(id));
+  }
+
+  /** `runc update --resources -`: the resources go to runc's stdin as JSON. */
+  async update(id: string, resources: LinuxResources): Promise<void> {
+    await this.run("update", render.update(id), [new Blob([JSON.stringify(resources)]), "ignore", "ignore"]);
+  }
+
+  /** `runc checkpoint` (CRIU); the container keeps running only with `leaveRunning`. */
+  async checkpoint(id: string, options: CheckpointOptions): Promise<void> {
+    await this.run("checkpoint", render.checkpoint(id, options)).catch((err) => {
+      throw withCriuErrors(err, join(options.workPath, "dump.log"));
+    });
+  }
+
+  /** `runc restore --detach`: create and start in one, from a checkpoint; runc hands its stdio over as with create. */
+  async restore(id: string, options: RestoreOptions): Promise<StdioPipes> {
+    const proc = await this.run("restore", render.restore(id, options), options.stdio, options.timeoutMs).catch((err) => {
+      throw withCriuErrors(err, join(options.workPath, "restore.log"));
+    });
+    return pipesOf(proc, options.stdio);
+  }
+
   private async output(op: string, sub: string[]): Promise<string> {
     const proc = await this.run(op, sub, ["ignore", "pipe", "ignore"]);
     return new Response(proc.stdout as ReadableStream).text();
   }
 
-  private async run(op: string, sub: string[], stdio: [Stdio, Stdio, Stdio] = ["ignore", "ignore", "ignore"], timeoutMs = this.config.timeoutMs) {
-    const logFile = join(this.config.logDir, `${op}-${process.pid}-${++this.calls}.log`);
+  private async run(op: string, sub: string[], stdio: [Stdio | Blob, Stdio, Stdio] = ["ignore", "ignore", "ignore"], timeoutMs = this.config.timeoutMs) {
+    // Unique per call across every Runc of the process: a failed call's log is kept, and must never be reused.
+    const logFile = join(this.config.logDir, `${op}-${process.pid}-${++calls}.log`);
     const argv = this.argv(logFile, sub);
     let proc: Subprocess<any, any, any>;
     try {
@@ -180,4 +249,21 @@ export class Runc {
     rmSync(logFile, { force: true });
     return proc;
   }
+}
+
+/**
+ * When CRIU fails, runc says only "criu failed: type DUMP errno 0" and where CRIU's log is; that log sits in the
+ * work dir, which a failed checkpoint does not keep. Its error lines take the place of the pointer.
+ */
+function withCriuErrors(err: unknown, criuLog: string): unknown {
+  if (!(err instanceof RuntimeError)) return err;
+  let log: string;
+  try {
+    log = readFileSync(criuLog, "utf8");
+  } catch {
+    return err;
+  }
+  const errors = log.split("\n").filter((l) => /\bError \(/.test(l)).map((l) => l.replace(/^\([\d. ]+\)\s*/, ""));
+  if (errors.length === 0) return err;
+  return new RuntimeError(err.op, err.exitStatus, err.argv, `${err.runtimeMessage.split("\n")[0]}: ${errors.join("; ")}`);
 }

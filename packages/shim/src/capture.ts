@@ -3,7 +3,7 @@
  * log file it rotates at a size bound (current file plus one rotated file), so a container writing with nobody
  * reading never blocks and never fills the disk, also while berthd is down.
  */
-import { closeSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 
 export class RotatingLog {
@@ -13,6 +13,7 @@ export class RotatingLog {
   constructor(private readonly path: string, private readonly maxBytes: number) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.fd = openSync(path, "a", 0o600);
+    this.size = fstatSync(this.fd).size;
   }
 
   write(chunk: Uint8Array): void {

@@ -1,16 +1,18 @@
 /**
  * The container as its shim sees it: the init and its execs, and the order their exits are told in. An exec's
- * exit is reported once its output is drained. When the init exits: kill what is left (only needed without a
- * pid namespace of its own), wait until every exec's exit has been reported, drain the init's output, delete the
- * runtime's container, and only then report the init's exit. Exits are written to disk as they happen, so a
- * berthd that was down reads them in the same order (exec records first).
+ * exit is reported once its output is drained. When the init exits: record an OOM kill if there was one
+ * (oom.ts), kill what is left (only needed without a pid namespace of its own), wait until every exec's exit has
+ * been reported, drain the init's output, delete the runtime's container, and only then report the init's exit.
+ * Exits are written to disk as they happen, so a berthd that was down reads them in the same order (exec records
+ * first).
  */
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BerthError, type ExitRecord } from "@berth/protocol";
-import type { Runc } from "@berth/runtime";
+import type { CreateOptions, Runc, StdioPipes } from "@berth/runtime";
 import { type ContainerLayout, type ContainerRecord, type ProcessRecord, readJson } from "@berth/state";
 import type { ShimLogger } from "./log.ts";
+import { OomWatch } from "./oom.ts";
 import { ShimProcess } from "./process.ts";
 
 /** Captured output a container keeps, in multiples of the log size (each process's own share is two). */
@@ -28,6 +30,7 @@ export class ShimContainer {
   private readonly reported: Promise<void>[] = [];
   /** Resolves with the init's exit once the container is torn down. */
   readonly done: Promise<ExitRecord>;
+  private oom: OomWatch | undefined;
 
   constructor(
     private readonly record: ContainerRecord,
@@ -59,7 +62,7 @@ export class ShimContainer {
   async create(): Promise<{ systemPid: number }> {
     this.init.setDeadline(Date.now() + this.record.startTimeoutMs);
     try {
-      const systemPid = await this.init.launch((stdio, consoleSocket) => this.runc.create(this.record.id, {
+      const systemPid = await this.init.launch((stdio, consoleSocket) => this.createInRuntime({
         bundle: this.record.bundlePath,
         pidFile: this.layout.pidFile("init"),
         noPivot: this.record.noPivotRoot,
@@ -67,6 +70,8 @@ export class ShimContainer {
         ...(consoleSocket ? { consoleSocket } : {}),
         timeoutMs: Math.max(this.record.startTimeoutMs, 1),
       }));
+      if (this.record.restore) this.init.markRunning();
+      this.oom = OomWatch.start(systemPid, this.log);
       return { systemPid };
     } catch (err) {
       await this.deleteRuntimeContainer();
@@ -145,7 +150,14 @@ export class ShimContainer {
     }
   }
 
+  /** `runc create`, or for a container restored from a checkpoint `runc restore --detach`, which also starts it. */
+  private createInRuntime(options: CreateOptions): Promise<StdioPipes> {
+    const { id, restore } = this.record;
+    return restore ? this.runc.restore(id, { ...options, ...restore }) : this.runc.create(id, options);
+  }
+
   private async teardown(exit: ExitRecord): Promise<ExitRecord> {
+    this.oom?.record(this.layout, this.log);
     if (this.sharesPidNamespace()) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
     await Promise.all(this.reported);
     await this.init.drained();

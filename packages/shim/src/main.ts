@@ -4,13 +4,12 @@
  * and exits once the container is torn down. It keeps doing all of that while no supervisor is connected.
  */
 import { mkdirSync } from "node:fs";
-import { processStartTime } from "@berth/sys";
+import { installReaper, processStartTime, spawn } from "@berth/sys";
 import type { RpcConnection } from "@berth/protocol";
 import { Runc } from "@berth/runtime";
 import { ContainerLayout, readContainerRecord, writeShimRecord } from "@berth/state";
 import { ShimContainer } from "./container.ts";
 import { fileLogger } from "./log.ts";
-import { installReaper, spawn } from "./reaper.ts";
 import { serveShim } from "./rpc.ts";
 
 const dir = process.argv[2];
@@ -42,7 +41,7 @@ const clients = new Set<RpcConnection>();
 const container = new ShimContainer(record, layout, runc, log, (exit) => {
   for (const c of clients) c.notify("exit", exit);
 });
-const listener = serveShim("shim.sock", container, clients, {
+const listener = serveShim(layout.socket, container, clients, {
   created: () => clearTimeout(orphanTimer),
   shutdown: () => exit(0),
 });

@@ -12,10 +12,9 @@ import { dirname, join } from "node:path";
 import { BerthError, type ExitRecord, nowRfc3339, type ShimProcessState } from "@berth/protocol";
 import type { StdioPipes } from "@berth/runtime";
 import { type ContainerLayout, writeExitRecord } from "@berth/state";
-import { closeFd, ConsoleSocket, pidfdOpen, pidfdSendSignal, setWindowSize } from "@berth/sys";
+import { closeFd, ConsoleSocket, pidfdOpen, pidfdSendSignal, setWindowSize, waitFor } from "@berth/sys";
 import type { ShimLogger } from "./log.ts";
 import { fdSink, logSink, Output, type OutputListener, type OutputSink } from "./output.ts";
-import { waitFor } from "./reaper.ts";
 import { ProcessIo, type Stdio, type StdioPaths } from "./stdio.ts";
 
 type State = "new" | "created" | "running" | "exited";

@@ -10,7 +10,7 @@
  */
 import { statSync } from "node:fs";
 import {
-  closeFd, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_WRONLY, openFd, setBlocking, tryOpenWriter,
+  closeFd, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_WRONLY, openFd, setBlocking, SysError, tryOpenWriter,
 } from "@berth/sys";
 import { BerthError } from "@berth/protocol";
 
@@ -107,27 +107,42 @@ export class ProcessIo {
   /** `forRuntime`: the fd goes to the process, which must block on reads; the shim's own reader must not. */
   private openStdin(path: string, forRuntime: boolean): number {
     if (kindOf(path, "stdin") === "fifo") {
-      const reader = openFd(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-      this.stdinKeepAlive = openFd(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      const reader = clientOpen(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      try {
+        this.stdinKeepAlive = clientOpen(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+      } catch (err) {
+        closeFd(reader);
+        throw err;
+      }
       // The flag is shared with the container: a process reading its stdin must block, not get EAGAIN.
       if (forRuntime) setBlocking(reader, true);
       return reader;
     }
-    return openFd(path, O_RDONLY | O_CLOEXEC);
+    return clientOpen(path, O_RDONLY | O_CLOEXEC);
   }
 
   private async openOutput(path: string, deadline: number): Promise<number> {
-    if (kindOf(path, "output") !== "fifo") return openFd(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640);
+    if (kindOf(path, "output") !== "fifo") return clientOpen(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640);
     for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
       const fd = tryOpenWriter(path);
       if (fd !== undefined) {
-        this.hold(openFd(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+        this.hold(clientOpen(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
         setBlocking(fd, true);
         return fd;
       }
       if (Date.now() >= deadline) throw new BerthError("timeout", `open ${path}: no reader on the fifo before the start timeout`);
       await Bun.sleep(delay);
     }
+  }
+}
+
+/** Opens a client's path; a path that cannot be opened is the client's error (400), not ours. */
+function clientOpen(path: string, flags: number, mode?: number): number {
+  try {
+    return openFd(path, flags, mode);
+  } catch (err) {
+    if (err instanceof SysError) throw new BerthError("invalid_argument", err.message, { cause: err });
+    throw err;
   }
 }
 

@@ -13,6 +13,7 @@
  *     processes/<exec>.json               ProcessRecord of an exec: what was asked for, written by berthd first
  *     processes/<exec>.spec.json          the OCI process spec the shim hands to `runc exec --process`
  *     exits/<pid>.json                    ExitRecord per process, written durably by the shim before anyone is told
+ *     oom.json                            OomRecord: the memory cgroup had OOM kills; written by the shim at the init's exit
  *     logs/<pid>.log, logs/<pid>.log.1    captured output when stdout/stderr were not given (current and rotated)
  *     runc/                               runc's JSON logs, one file per call, removed after a successful call
  */
@@ -73,6 +74,9 @@ export class ContainerLayout {
   }
   pidFile(pid: string): string {
     return join(this.dir, `${pid}.pid`);
+  }
+  get oomRecord(): string {
+    return join(this.dir, "oom.json");
   }
   exitRecord(pid: string): string {
     return join(this.exitsDir, `${pid}.json`);

@@ -20,6 +20,10 @@ export interface ContainerRecord {
   startTimeoutMs: number;
   /** Captured output: rotate each log file at this size; two files per stream at most. */
   logMaxBytes: number;
+  /** The init's process as the bundle had it, shown by the API also when the bundle is gone. */
+  init: { args: string[]; env: string[]; cwd: string; terminal: boolean; user: { uid: number; gid: number; additionalGids?: number[] } };
+  /** Set when the container is restored from a checkpoint: the shim runs `runc restore` instead of create + start. */
+  restore?: { imagePath: string; workPath: string; tcp: boolean; unixSockets: boolean; shell: boolean; emptyNamespaces: string[] };
 }
 
 /** What berthd asked for when it added an exec: written before the shim runs it, read back on restore. */
@@ -44,6 +48,12 @@ export interface OciProcess {
   noNewPrivileges?: boolean;
   apparmorProfile?: string;
   selinuxLabel?: string;
+}
+
+/** The kernel's OOM killer struck the container's memory cgroup `kills` times while it ran. */
+export interface OomRecord {
+  kills: number;
+  recordedAt: string;
 }
 
 export interface ShimRecord {
@@ -109,4 +119,12 @@ export function readProcessRecords(layout: ContainerLayout): ProcessRecord[] {
     .sort((a, b) => a.t - b.t)
     .map(({ n }) => readJson<ProcessRecord>(`${layout.processesDir}/${n}`))
     .filter((r): r is ProcessRecord => r !== undefined);
+}
+
+export function writeOomRecord(layout: ContainerLayout, record: OomRecord): void {
+  writeFileDurable(layout.oomRecord, JSON.stringify(record));
+}
+
+export function readOomRecord(layout: ContainerLayout): OomRecord | undefined {
+  return readJson<OomRecord>(layout.oomRecord);
 }

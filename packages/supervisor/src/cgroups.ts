@@ -25,3 +25,21 @@ export function readPids(procsFile: string | undefined): number[] {
     return [];
   }
 }
+
+/** Whether the freezer holds the cgroup of `pid` frozen (a paused container); v1 freezer or v2 cgroup.freeze. */
+export function isFrozen(pid: number): boolean {
+  let lines: string[];
+  try {
+    lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
+  } catch {
+    return false;
+  }
+  const v1 = lines.find((l) => l.split(":")[1]?.split(",").includes("freezer"));
+  try {
+    if (v1) return readFileSync(`${CGROUP_ROOT}/freezer${v1.split(":")[2]}/freezer.state`, "utf8").trim() !== "THAWED";
+    const v2 = lines.find((l) => l.startsWith("0::"));
+    return v2 !== undefined && readFileSync(`${CGROUP_ROOT}${v2.slice(3)}/cgroup.freeze`, "utf8").trim() === "1";
+  } catch {
+    return false;
+  }
+}

@@ -21,6 +21,7 @@ export interface InitSpec {
 }
 
 export function readInitSpec(bundlePath: string): InitSpec | undefined {
+  // (the record keeps a copy, so a restarted berthd still shows it when the bundle is gone)
   const spec = readJson<{ process?: Partial<InitSpec> & { user?: { uid?: number; gid?: number; additionalGids?: number[] } } }>(
     `${bundlePath}/config.json`,
   );
@@ -51,6 +52,10 @@ export class ContainerEntry {
   initExit: ExitRecord | undefined;
   /** cgroup.procs of the container, found once its init runs. */
   procsFile: string | undefined;
+  /** Rebuilt from the state dir by a restarted berthd (its events may already be in the journal). */
+  restored = false;
+  /** start-container is in the journal: only then does its exit get reported. */
+  started = false;
   /** Execs by id, kept (exited ones too) until the container is released. Changed on the queue. */
   readonly execs = new Map<string, ExecEntry>();
 
@@ -58,7 +63,7 @@ export class ContainerEntry {
   readonly released: Promise<void>;
   private resolveReleased!: () => void;
 
-  constructor(readonly record: ContainerRecord, readonly layout: ContainerLayout, readonly init: InitSpec) {
+  constructor(readonly record: ContainerRecord, readonly layout: ContainerLayout, readonly init: InitSpec = record.init) {
     this.released = new Promise((resolve) => (this.resolveReleased = resolve));
   }
 

@@ -30,17 +30,18 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
   private ended = false;
   private overflowed = false;
   private delivered = 0;
-  private limit: number;
+  /** Stored events not yet delivered: the queue may hold those plus SUBSCRIBER_QUEUE_LIMIT live ones. */
+  private storedLeft: number;
 
   constructor(stored: Event[], private readonly filter: (e: Event) => boolean, private readonly onClose: (s: Subscription) => void) {
     this.queue.push(...stored);
-    this.limit = stored.length + SUBSCRIBER_QUEUE_LIMIT;
+    this.storedLeft = stored.length;
   }
 
   /** Called by the broker for each live event; never blocks. */
   offer(event: Event): void {
     if (this.ended || !this.filter(event)) return;
-    if (this.queue.length >= this.limit) {
+    if (this.queue.length >= this.storedLeft + SUBSCRIBER_QUEUE_LIMIT) {
       this.overflowed = true;
       this.end();
       return;
@@ -62,8 +63,7 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
         const event = this.queue.shift();
         if (event) {
           this.delivered = event.seq;
-          // Past the stored part, the limit counts only what is pending.
-          this.limit = Math.max(this.queue.length + SUBSCRIBER_QUEUE_LIMIT, SUBSCRIBER_QUEUE_LIMIT);
+          if (this.storedLeft > 0) this.storedLeft--;
           yield { event };
           continue;
         }

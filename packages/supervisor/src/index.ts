@@ -4,4 +4,6 @@ export { Journal } from "./journal.ts";
 export { createLogger, isLevel, type Level, type Logger } from "./logger.ts";
 export { Supervisor, type SupervisorConfig } from "./supervisor.ts";
 export { ContainerEntry } from "./container.ts";
+export { ContainerOperations } from "./operations.ts";
+export { Checkpoints } from "./checkpoints.ts";
 export type { AttachSession, AttachSink } from "./attach.ts";

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { BerthError, connectRpc, type RpcClient, type ShimMethods } from "@berth/protocol";
-import type { ContainerLayout } from "@berth/state";
+import type { ContainerLayout, ShimRecord } from "@berth/state";
+import { isLive, spawn } from "@berth/sys";
 
 export type ExitNotice = { pid: string; status: number; exitedAt: string };
 
@@ -17,6 +18,20 @@ export class ShimClient {
       if (event === "exit") onExit(params as ExitNotice);
     });
     return new ShimClient(rpc, pid, gone);
+  }
+
+  /**
+   * Reaches a shim berthd did not start (after a restart). It is not berthd's child, so "gone" is the socket
+   * closing and then its pid (checked by start time) disappearing, or staying a zombie of another parent.
+   */
+  static async reconnect(layout: ContainerLayout, shim: ShimRecord, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
+    const rpc = await connectRpc(layout.socket, (event, params) => {
+      if (event === "exit") onExit(params as ExitNotice);
+    });
+    const gone = rpc.closed.then(async () => {
+      for (let delay = 1; isLive(shim.pid, shim.startTime); delay = Math.min(delay * 2, 20)) await Bun.sleep(delay);
+    });
+    return new ShimClient(rpc, shim.pid, gone);
   }
 
   call<M extends keyof ShimMethods>(method: M, params?: ShimMethods[M]["params"]): Promise<ShimMethods[M]["result"]> {
@@ -35,7 +50,7 @@ export async function startShim(
   timeoutMs: number,
   onExit: (notice: ExitNotice) => void,
 ): Promise<ShimClient> {
-  const proc = Bun.spawn([...shimCommand, layout.dir], {
+  const proc = spawn([...shimCommand, layout.dir], {
     cwd: layout.dir,
     detached: true,
     stdio: ["ignore", "ignore", "ignore"],

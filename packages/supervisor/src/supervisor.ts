@@ -5,20 +5,22 @@
  * create, then start (so berthd is already listening for the exit), emit start-container, answer.
  * An init exit is journaled, then the container is released (state dir removed, id free), then published.
  */
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import {
   BerthError, type Container, type CreateContainer, type ExitRecord, nowRfc3339, parseSignal, type State, wrapError,
 } from "@berth/protocol";
 import { Runc } from "@berth/runtime";
-import { type ContainerRecord, readExitRecord, StateLayout, writeContainerRecord } from "@berth/state";
-import { isSameProcess, processStartTime } from "@berth/sys";
+import { type ContainerRecord, readExitRecord, readOomRecord, StateLayout, writeContainerRecord } from "@berth/state";
+import { processExists, processStartTime, spawn } from "@berth/sys";
 import { procsFileOf } from "./cgroups.ts";
+import { restoreFrom } from "./checkpoints.ts";
 import { ContainerEntry, readInitSpec } from "./container.ts";
 import { EventBroker } from "./events.ts";
 import { Journal } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import { machineInfo } from "./machine.ts";
 import { Processes } from "./processes.ts";
+import { restoreAll } from "./restore.ts";
 import { type ExitNotice, startShim } from "./shim-client.ts";
 
 const RECENT_EXITS = 1024;
@@ -43,6 +45,8 @@ export class Supervisor {
   /** Init exit statuses of recently released containers, for a wait that comes just after the exit. */
   readonly recentExits = new Map<string, number>();
   readonly processes = new Processes(this);
+  private restoring: Promise<void> | undefined;
+  private readonly pendingRestores = new Map<string, Promise<void>>();
 
   constructor(readonly config: SupervisorConfig) {
     this.layout = new StateLayout(config.stateDir);
@@ -68,6 +72,7 @@ export class Supervisor {
   async create(request: CreateContainer): Promise<Container> {
     const { id } = request;
     const init = this.checkBundle(request.bundlePath);
+    const restore = restoreFrom(request);
     if (this.containers.has(id)) throw new BerthError("already_exists", `container ${id} already exists`);
     const record: ContainerRecord = {
       id,
@@ -82,8 +87,10 @@ export class Supervisor {
       createdAt: nowRfc3339(),
       startTimeoutMs: this.config.startTimeoutMs,
       logMaxBytes: this.config.logMaxBytes,
+      init,
+      ...(restore ? { restore } : {}),
     };
-    const entry = new ContainerEntry(record, this.layout.container(id), init);
+    const entry = new ContainerEntry(record, this.layout.container(id));
     this.containers.set(id, entry);
     return entry.queue.run(() => this.createOnQueue(entry));
   }
@@ -118,6 +125,7 @@ export class Supervisor {
       globalArgs: entry.record.runtimeArgs,
       logDir: entry.layout.runcLogDir,
       timeoutMs: this.config.startTimeoutMs,
+      spawn,
     });
   }
 
@@ -151,12 +159,14 @@ export class Supervisor {
       entry.systemPid = systemPid;
       entry.initStartTime = processStartTime(systemPid) ?? "";
       entry.procsFile = procsFileOf(systemPid);
-      await entry.shim.call("start");
+      // A restore (runc restore --detach) has already started the container.
+      if (!entry.record.restore) await entry.shim.call("start");
     } catch (err) {
       await this.discard(entry);
       throw wrapError(`create container ${id}`, err);
     }
     entry.status = "running";
+    entry.started = true;
     this.events.emit({ type: "start-container", id });
     entry.shim.gone.then(() => this.onShimGone(entry));
     this.config.logger.info("container started", { container: id, pid: entry.systemPid });
@@ -176,26 +186,62 @@ export class Supervisor {
     entry.markReleased();
   }
 
+  /** Restores every container found in the state dir (restore.ts); API calls for one wait for it. */
+  async restore(): Promise<void> {
+    const started = performance.now();
+    this.restoring = restoreAll(this, this.pendingRestores);
+    await this.restoring;
+    this.restoring = undefined;
+    this.pendingRestores.clear();
+    this.config.logger.info("restore done", { containers: this.containers.size, ms: Math.round(performance.now() - started) });
+  }
+
+  get isRestoring(): boolean {
+    return this.restoring !== undefined;
+  }
+
+  /** Waits until the container `id` (or, without an id, every container) has been restored. */
+  async restored(id?: string): Promise<void> {
+    if (!this.restoring) return;
+    await (id === undefined ? this.restoring : this.pendingRestores.get(id));
+  }
+
+  /** @internal restore.ts: adds a rebuilt container to the registry. */
+  register(entry: ContainerEntry): void {
+    this.containers.set(entry.id, entry);
+  }
+
   /** The shim reports an exit once it is on disk; for the init, the shim then tears down and exits. */
-  private onExit(entry: ContainerEntry, notice: ExitNotice): void {
+  onExit(entry: ContainerEntry, notice: ExitNotice): void {
     if (notice.pid === "init") entry.initExit = notice;
     else entry.queue.run(() => this.execExited(entry, notice.pid, notice.status));
   }
 
-  /** Journals and publishes an exec's exit, once. */
-  private execExited(entry: ContainerEntry, pid: string, status: number): void {
+  /** Journals and publishes an exec's exit, once; only for an exec whose start was reported. */
+  execExited(entry: ContainerEntry, pid: string, status: number): void {
     const exec = entry.execs.get(pid);
     if (!exec || exec.status !== "running") return;
     exec.markExited(status);
-    this.events.emit({ type: "exit", id: entry.id, pid, status });
+    const report = !entry.restored || (this.hasEvent(entry, "start-process", pid) && !this.hasEvent(entry, "exit", pid));
+    if (report) this.events.emit({ type: "exit", id: entry.id, pid, status });
+  }
+
+  /**
+   * Whether this container (this instance of its id) already has the event in the journal: a berthd that died
+   * between journaling and releasing must not report it twice. Only restored containers can have that.
+   */
+  hasEvent(entry: ContainerEntry, type: "start-container" | "start-process" | "exit", pid?: string): boolean {
+    if (!entry.restored) return false;
+    const since = entry.record.createdAt;
+    return this.events.journal.stored().some((e) => e.id === entry.id && e.type === type && e.pid === pid && e.timestamp >= since);
   }
 
   /**
    * The shim has exited: after a normal teardown its init exit is known (notice or record); otherwise it died,
    * and the container is killed. Only now is everything of the container released.
    */
-  private onShimGone(entry: ContainerEntry): void {
-    entry.queue.run(async () => {
+  onShimGone(entry: ContainerEntry): Promise<void> {
+    return entry.queue.run(async () => {
       if (entry.status === "released" || entry.status === "creating") return;
       const exit = entry.initExit ?? readExitRecord(entry.layout, "init") ?? (await this.reapOrphaned(entry));
       // Every exec exit precedes the init's: those the shim did not get to report come from disk, else 137.
@@ -206,7 +252,10 @@ export class Supervisor {
 
   /** Journal the exit, free the id, then let subscribers see it: in one synchronous step. */
   private release(entry: ContainerEntry, exit: ExitRecord): void {
-    const event = this.events.record({ type: "exit", id: entry.id, pid: "init", status: exit.status });
+    // A container that never reached start-container (berthd died while creating it) leaves no events.
+    const report = entry.started && !this.hasEvent(entry, "exit", "init");
+    if (report && readOomRecord(entry.layout)) this.events.emit({ type: "oom", id: entry.id });
+    const event = report ? this.events.record({ type: "exit", id: entry.id, pid: "init", status: exit.status }) : undefined;
     entry.status = "released";
     entry.shim?.close();
     rmSync(entry.layout.dir, { recursive: true, force: true });
@@ -214,20 +263,45 @@ export class Supervisor {
     this.recentExits.set(entry.id, exit.status);
     if (this.recentExits.size > RECENT_EXITS) this.recentExits.delete(this.recentExits.keys().next().value!);
     entry.markReleased();
-    this.events.publish(event);
+    if (event) this.events.publish(event);
     this.config.logger.info("container exited", { container: entry.id, status: exit.status });
   }
 
   /**
    * The shim died without recording the init's exit. The container must not outlive its shim: kill what is left
-   * and remove it from the runtime. 137 if its init was still running, 255 if it is gone and nobody saw how.
+   * (runc thaws a paused container first) and remove it from the runtime. 137 if it was still running, 255 if it
+   * was gone and nobody saw how. runc's own state check guards against a pid reused by a stranger.
    */
-  private async reapOrphaned(entry: ContainerEntry): Promise<ExitRecord> {
-    const alive = isSameProcess(entry.systemPid, entry.initStartTime);
-    this.config.logger.warn("shim died; killing its container", { container: entry.id, initRunning: alive });
-    await this.runtimeFor(entry).delete(entry.id, { force: true }).catch((err: Error) => {
-      this.config.logger.warn("runc delete after shim death", { container: entry.id, error: err.message });
+  async reapOrphaned(entry: ContainerEntry): Promise<ExitRecord> {
+    const runc = this.runtimeFor(entry);
+    const state = await runc.state(entry.id).catch(() => undefined);
+    const alive = state !== undefined && state.status !== "stopped";
+    this.config.logger.warn("shim gone without an exit record; killing its container", { container: entry.id, running: alive });
+    if (alive) {
+      await runc.kill(entry.id, 9, { all: true }).catch(() => {});
+      // berthd is a subreaper: the init comes to it and its sweep reaps it; then the cgroups can go.
+      await untilGone(state.pid, 2000);
+    }
+    await runc.delete(entry.id, { force: true }).catch((err: Error) => {
+      if (!/does not exist/.test(err.message)) this.config.logger.warn("runtime delete after shim death", { container: entry.id, error: err.message });
     });
     return { pid: "init", status: alive ? 137 : 255, exitedAt: nowRfc3339() };
+  }
+}
+
+/** Waits (bounded) until `pid` is gone or a zombie nobody will reap for us. */
+async function untilGone(pid: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; processExists(pid) && !isZombieOfStranger(pid) && Date.now() < deadline; delay = Math.min(delay * 2, 20)) {
+    await Bun.sleep(delay);
+  }
+}
+
+function isZombieOfStranger(pid: number): boolean {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    return /^State:\s+Z/m.test(status) && !new RegExp(`^PPid:\\s+${process.pid}$`, "m").test(status);
+  } catch {
+    return false;
   }
 }

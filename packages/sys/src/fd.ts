@@ -1,5 +1,6 @@
 /** File descriptors Bun has no API for: FIFOs opened without blocking, pipes, O_NONBLOCK toggles. The caller owns every fd returned. */
 import { ptr } from "bun:ffi";
+import { lstatSync } from "node:fs";
 import { check, cstr, errno, libc, SysError } from "./libc.ts";
 
 export const O_RDONLY = 0;
@@ -41,12 +42,12 @@ export function setBlocking(fd: number, blocking: boolean): void {
   check("fcntl(F_SETFL)", fd, () => libc.fcntl(fd, F_SETFL, next));
 }
 
-/** mkfifo(3); an existing FIFO at `path` is fine. */
+/** mkfifo(3); an existing FIFO at `path` is fine, anything else there is EEXIST. */
 export function makeFifo(path: string, mode = 0o600): void {
   const c = cstr(path);
   if (libc.mkfifo(c, mode) === 0) return;
   const e = errno();
-  if (e !== EEXIST) throw new SysError("mkfifo", e, path);
+  if (e !== EEXIST || !lstatSync(path).isFIFO()) throw new SysError("mkfifo", e, path);
 }
 
 /** pipe2(O_CLOEXEC): [read end, write end]. */

@@ -8,5 +8,7 @@ export {
   closeFd, makeFifo, makePipe, openFd, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
   setBlocking, tryOpenWriter,
 } from "./fd.ts";
-export { isSameProcess, processStartTime } from "./proc.ts";
+export { isLive, isSameProcess, processStartTime } from "./proc.ts";
+export { type Cgroups, cgroupsOf, parseCgroups, readKeyed } from "./cgroup.ts";
 export { ConsoleSocket, setWindowSize } from "./console.ts";
+export { installReaper, spawn, waitFor } from "./reaper.ts";

@@ -26,7 +26,8 @@ export const libc = dlopen("libc.so.6", {
 const ERRNO_NAMES: Record<number, string> = {
   1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 9: "EBADF", 10: "ECHILD", 11: "EAGAIN",
   12: "ENOMEM", 13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 24: "EMFILE", 28: "ENOSPC",
-  32: "EPIPE", 38: "ENOSYS", 95: "EOPNOTSUPP", 111: "ECONNREFUSED",
+  25: "ENOTTY", 32: "EPIPE", 36: "ENAMETOOLONG", 38: "ENOSYS", 40: "ELOOP", 88: "ENOTSOCK", 95: "EOPNOTSUPP",
+  98: "EADDRINUSE", 111: "ECONNREFUSED",
 };
 
 export const EINTR = 4;

@@ -18,3 +18,13 @@ export function processStartTime(pid: number): string | undefined {
 export function isSameProcess(pid: number, startTime: string): boolean {
   return processStartTime(pid) === startTime;
 }
+
+/** True when `pid` is the process that had `startTime` and has not exited (a zombie has). */
+export function isLive(pid: number, startTime: string): boolean {
+  if (!isSameProcess(pid, startTime)) return false;
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
+  } catch {
+    return false;
+  }
+}

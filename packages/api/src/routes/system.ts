@@ -6,7 +6,7 @@ import type { AppOptions } from "../app.ts";
 
 export function systemRoutes(supervisor: Supervisor, options: AppOptions) {
   return new Elysia({ name: "system" })
-    .get("/healthz", () => ({ status: "ok" as const, restoring: options.restoring() }), {
+    .get("/healthz", () => ({ status: "ok" as const, restoring: supervisor.isRestoring }), {
       response: Health,
       detail: { summary: "Liveness; answers while containers are being restored", security: [] },
     })

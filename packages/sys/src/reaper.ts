@@ -1,11 +1,11 @@
 /**
- * The shim's reaper: the shim is a child subreaper, so container processes are re-parented to it and it alone
- * waits for them. Under Bun there is no waitpid(-1) (it would steal Bun's own children, notes/bun-on-linux.md
+ * The reaper of a child subreaper (berth-shim, and berthd for the containers of a shim that died): container
+ * processes are re-parented to it and it alone waits for them. Under Bun there is no waitpid(-1) (it would steal Bun's own children, notes/bun-on-linux.md
  * §1.5): registered pids are reaped by pid on SIGCHLD, and other zombies (orphans from inside containers) by a
  * debounced sweep that peeks with WNOWAIT and skips every process started through `spawn` below.
  */
 import type { Subprocess } from "bun";
-import { peekExitedChild, reapPid, setChildSubreaper } from "@berth/sys";
+import { peekExitedChild, reapPid, setChildSubreaper } from "./process.ts";
 
 /** Bun collects its own children ~0.3 ms after exit: a zombie still there after a quiet period is an orphan. */
 const QUIET_MS = 50;

@@ -1,0 +1,84 @@
+/** What the user sees: a live progress line on stderr, notes, and the result table. */
+import type { Metric, ScenarioResult, SystemName } from "./result.ts";
+import { SYSTEMS } from "./result.ts";
+
+/**
+ * One status line, rewritten in place on a terminal. Elsewhere (a pipe, a test) it prints a line only when the
+ * phase (the text before " | ") changes, and at most every 5 s otherwise, so logs stay short.
+ */
+export class Progress {
+  private last = "";
+  private lastPrinted = 0;
+  private readonly tty = Boolean(process.stderr.isTTY);
+
+  constructor(private readonly quiet: boolean) {}
+
+  set(text: string): void {
+    if (this.quiet) return;
+    if (this.tty) {
+      const width = process.stderr.columns || 120;
+      process.stderr.write(`\r\x1b[K${text.slice(0, width - 1)}`);
+      this.last = text;
+      return;
+    }
+    const phase = text.split(" | ")[0];
+    if (phase !== this.last.split(" | ")[0] || Date.now() - this.lastPrinted > 5000) {
+      process.stderr.write(`${text}\n`);
+      this.lastPrinted = Date.now();
+    }
+    this.last = text;
+  }
+
+  /** Prints a message on a line of its own, then puts the status line back. */
+  note(message: string): void {
+    if (this.tty && this.last && !this.quiet) process.stderr.write("\r\x1b[K");
+    process.stderr.write(`${message}\n`);
+    if (this.tty && this.last && !this.quiet) process.stderr.write(this.last);
+  }
+
+  clear(): void {
+    if (this.tty && this.last && !this.quiet) process.stderr.write("\r\x1b[K");
+    this.last = "";
+  }
+}
+
+export function formatValue(value: number | null | undefined, unit: string): string {
+  if (value === null || value === undefined || Number.isNaN(value)) return "-";
+  if (unit === "bool") return value ? "yes" : "no";
+  if (Number.isInteger(value) && unit !== "ms") return String(value);
+  const abs = Math.abs(value);
+  const digits = abs === 0 ? 0 : abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  return value.toFixed(digits);
+}
+
+export function formatRatio(ratio: number | null | undefined): string {
+  return ratio === null || ratio === undefined || !Number.isFinite(ratio) ? "-" : `${ratio.toFixed(2)}×`;
+}
+
+const arrow = (m: Metric) => (m.better === "higher" ? " ↑" : m.better === "lower" ? " ↓" : "");
+
+/** The table of one scenario: a row per metric, a column per system, then Berth ÷ each peer. */
+export function renderTable(result: ScenarioResult): string {
+  const systems = SYSTEMS.filter((s) => result.systems.includes(s));
+  const peers = systems.filter((s) => s !== "berth");
+  const header = ["metric", ...systems, ...peers.map((p) => `berth÷${p}`)];
+  const rows: string[][] = [];
+  for (const section of result.sections) {
+    for (const m of section.metrics) {
+      const label = `${section.title ? `${section.title} ` : ""}${m.label}${m.unit && m.unit !== "bool" ? ` (${m.unit})` : ""}${arrow(m)}`;
+      rows.push([
+        label,
+        ...systems.map((s: SystemName) => (s in m.values ? formatValue(m.values[s], m.unit) : "")),
+        ...peers.map((p) => formatRatio(m.ratios?.[p])),
+      ]);
+    }
+  }
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const params = Object.entries(result.params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(" ");
+  const out = [`== ${result.scenario} (${params}) ${result.status}${result.status === "ok" ? "" : `: ${result.reason ?? ""}`}`];
+  if (rows.length > 0) out.push(line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line));
+  for (const n of result.notes) out.push(`  note: ${n}`);
+  for (const e of result.errors) out.push(`  error: ${e}`);
+  return out.join("\n");
+}

@@ -1,0 +1,108 @@
+/** What every scenario gets (flags, work dir, bundles, progress, ids, targets) and the helpers they share. */
+import { loadavg } from "node:os";
+import type { Progress } from "./output.ts";
+import { addRatios, type Metric, type ScenarioResult, type Section, type SystemName } from "./result.ts";
+import { type OpenTargets, openTargets } from "./targets/index.ts";
+import type { BerthOptions } from "./targets/berth.ts";
+import type { Bundles } from "./workdir.ts";
+
+export interface Flags {
+  n?: number;
+  concurrency?: number[];
+  durationMs?: number;
+  rounds?: number;
+  /** Peers to measure beside Berth. */
+  peers: SystemName[];
+  mib?: number;
+  logMaxSize?: string;
+  client?: "wrk" | "bun";
+  json?: string;
+  quiet: boolean;
+}
+
+export interface Context {
+  work: string;
+  bundles: Bundles;
+  flags: Flags;
+  progress: Progress;
+  /** A container id unique in this run. */
+  id(): string;
+}
+
+export interface Scenario {
+  name: string;
+  summary: string;
+  /** Peers this scenario compares Berth with (the others are never started for it). */
+  peers: readonly SystemName[];
+  run(ctx: Context, out: ScenarioResult): Promise<void>;
+}
+
+export type MetricDef = Pick<Metric, "key" | "label" | "unit" | "better">;
+
+/** Runs one scenario into a result; a failure is recorded in it, not thrown. */
+export async function runScenario(scenario: Scenario, ctx: Context): Promise<ScenarioResult> {
+  const started = Date.now();
+  const out: ScenarioResult = {
+    scenario: scenario.name,
+    status: "ok",
+    params: {},
+    systems: [],
+    sections: [],
+    notes: [],
+    errors: [],
+    startedAt: new Date(started).toISOString(),
+    durationMs: 0,
+    load: { before: loadavg(), after: [] },
+  };
+  if (out.load.before[0]! > 1) out.notes.push(`the machine was busy at the start (load ${out.load.before[0]!.toFixed(2)}): figures are less reliable`);
+  try {
+    await scenario.run(ctx, out);
+  } catch (err) {
+    out.status = "failed";
+    out.reason = (err as Error).message;
+  } finally {
+    ctx.progress.clear();
+  }
+  addRatios(out);
+  out.durationMs = Date.now() - started;
+  out.load.after = loadavg();
+  return out;
+}
+
+/** Berth and the scenario's peers, set up; peers that failed are noted. `out.systems` lists what runs. */
+export async function targetsFor(scenario: Scenario, ctx: Context, out: ScenarioResult, berthOptions: BerthOptions = {}): Promise<OpenTargets> {
+  const peers = ctx.flags.peers.filter((p) => scenario.peers.includes(p));
+  ctx.progress.set(`${scenario.name} | starting berthd${peers.length ? ` and ${peers.join(", ")}` : ""}`);
+  const targets = await openTargets(ctx.work, peers, berthOptions);
+  out.systems = targets.all.map((t) => t.name);
+  for (const f of targets.failed) out.errors.push(`left out ${f}`);
+  return targets;
+}
+
+/** The order of systems in round `r`: rotated, so none always goes first (warm caches, a quieter machine). */
+export function rotate<T>(items: readonly T[], r: number): T[] {
+  const k = r % Math.max(items.length, 1);
+  return [...items.slice(k), ...items.slice(0, k)];
+}
+
+export function section(out: ScenarioResult, title: string): Section {
+  const s: Section = { title, metrics: [] };
+  out.sections.push(s);
+  return s;
+}
+
+/** Sets `system`'s figure of a metric in `s` (the metric is added on first use). */
+export function put(s: Section, def: MetricDef, system: SystemName, value: number | null | undefined, rounds?: number[]): void {
+  let m = s.metrics.find((x) => x.key === def.key);
+  if (!m) {
+    m = { ...def, values: {} };
+    s.metrics.push(m);
+  }
+  m.values[system] = value === undefined || (typeof value === "number" && Number.isNaN(value)) ? null : value;
+  if (rounds && rounds.length > 1) (m.rounds ??= {})[system] = rounds;
+}
+
+/** Up to `count` distinct messages, for notes. */
+export function distinct(messages: string[], count = 3): string[] {
+  return [...new Set(messages)].slice(0, count);
+}

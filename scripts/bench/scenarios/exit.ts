@@ -1,0 +1,72 @@
+/**
+ * exit: kill → exit reported, per system. Two ways to kill: kill(2) of the init by pid ("direct", the same act for
+ * every system, so the figure is the system's own exit path) and the system's control path ("api": HTTP signal,
+ * `runc kill`, `ctr task kill`). Berth's exit is the `exit` event on its SSE stream; containerd's the /tasks/exit
+ * event from `ctr events`; runc's is its foreground `runc run` exiting.
+ */
+import { sleep } from "../exec.ts";
+import type { SystemName } from "../result.ts";
+import { distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { summarize } from "../stats.ts";
+
+type Mode = "direct" | "api";
+
+export const exit: Scenario = {
+  name: "exit",
+  summary: "kill → exit event received: p50/p95/p99, by kill(2) of the init and by each system's own kill",
+  peers: ["runc", "containerd"],
+  async run(ctx, out) {
+    const n = ctx.flags.n ?? 30;
+    const rounds = ctx.flags.rounds ?? 2;
+    out.params = { samplesPerMode: n, rounds };
+    const targets = await targetsFor(this, ctx, out);
+    try {
+      const samples = new Map<string, number[]>();
+      const errors = new Map<SystemName, string[]>();
+      for (let r = 0; r < rounds; r++) {
+        for (const t of rotate(targets.all, r)) {
+          const errs = errors.get(t.name) ?? errors.set(t.name, []).get(t.name)!;
+          for (let i = 0; i < 2 * n; i++) {
+            const mode: Mode = i % 2 === 0 ? "direct" : "api";
+            ctx.progress.set(`exit round ${r + 1}/${rounds} | ${t.name} ${i + 1}/${2 * n}`);
+            try {
+              const id = ctx.id();
+              const c = await t.createWatched(id, ctx.bundles.sleeper);
+              await sleep(10); // let the system go idle after the create
+              const t0 = performance.now();
+              if (mode === "direct") process.kill(c.pid, "SIGKILL");
+              else await t.signal(id, 9);
+              const status = await Promise.race([c.exited, sleep(30_000).then(() => Number.NaN)]);
+              const ms = performance.now() - t0;
+              if (status !== 137) throw new Error(`${mode}: exit status ${status}, expected 137`);
+              (samples.get(`${t.name}/${mode}`) ?? samples.set(`${t.name}/${mode}`, []).get(`${t.name}/${mode}`)!).push(ms);
+              await t.remove(id).catch(() => {});
+            } catch (err) {
+              errs.push((err as Error).message);
+            }
+          }
+          await t.removeAll();
+        }
+      }
+      for (const mode of ["direct", "api"] as const) {
+        const s = section(out, mode === "direct" ? "kill(2)→exit" : "own kill→exit");
+        for (const t of targets.all) {
+          const sum = summarize(samples.get(`${t.name}/${mode}`) ?? []);
+          put(s, { key: `${mode}_p50`, label: "p50", unit: "ms", better: "lower" }, t.name, sum.p50);
+          put(s, { key: `${mode}_p95`, label: "p95", unit: "ms", better: "lower" }, t.name, sum.p95);
+          put(s, { key: `${mode}_p99`, label: "p99", unit: "ms", better: "lower" }, t.name, sum.p99);
+        }
+      }
+      const e = section(out, "");
+      for (const t of targets.all) {
+        const errs = errors.get(t.name) ?? [];
+        put(e, { key: "errors", label: "errors", unit: "", better: "lower" }, t.name, errs.length);
+        for (const m of distinct(errs)) out.errors.push(`${t.name}: ${m}`);
+      }
+      out.detail = { samplesMs: Object.fromEntries(samples) };
+      out.notes.push("own kill: berth POST /signal, `runc kill`, `ctr task kill` (the last two include starting a Go binary)");
+    } finally {
+      await targets.close();
+    }
+  },
+};

@@ -1,0 +1,46 @@
+/** lifecycle: C workers loop create → start → wait → delete of a `true` container for a duration. */
+import { loopFor } from "../load.ts";
+import type { SystemName } from "../result.ts";
+import { distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { median, sum } from "../stats.ts";
+
+export const lifecycle: Scenario = {
+  name: "lifecycle",
+  summary: "for a duration, C workers loop create → start → wait → delete of a `true` container: containers/s, errors",
+  peers: ["runc", "containerd"],
+  async run(ctx, out) {
+    const durationMs = ctx.flags.durationMs ?? 10_000;
+    const c = ctx.flags.concurrency?.[0] ?? 10;
+    const rounds = ctx.flags.rounds ?? 2;
+    out.params = { duration: `${durationMs / 1000}s`, concurrency: c, rounds };
+    const targets = await targetsFor(this, ctx, out);
+    try {
+      const s = section(out, `C=${c}`);
+      const rates = new Map<SystemName, number[]>();
+      const errors = new Map<SystemName, string[]>();
+      for (let r = 0; r < rounds; r++) {
+        for (const t of rotate(targets.all, r)) {
+          const phase = `lifecycle C=${c} round ${r + 1}/${rounds}`;
+          const outcome = await loopFor(durationMs, c, async () => {
+            const status = await t.runToExit(ctx.id(), ctx.bundles.trueOne);
+            if (status !== 0) throw new Error(`exit status ${status}, expected 0`);
+          }, (done, failed) => ctx.progress.set(`${phase} | ${t.name} ${done} done, ${failed} errors`));
+          await t.removeAll();
+          (rates.get(t.name) ?? rates.set(t.name, []).get(t.name)!).push(outcome.completed / (outcome.elapsedMs / 1000));
+          (errors.get(t.name) ?? errors.set(t.name, []).get(t.name)!).push(...outcome.errors);
+        }
+      }
+      for (const t of targets.all) {
+        const perRound = rates.get(t.name) ?? [];
+        const errs = errors.get(t.name) ?? [];
+        put(s, { key: "rate", label: "containers/s", unit: "1/s", better: "higher" }, t.name, median(perRound), perRound);
+        put(s, { key: "errors", label: "errors", unit: "", better: "lower" }, t.name, errs.length);
+        for (const e of distinct(errs)) out.errors.push(`${t.name}: ${e}`);
+      }
+      out.detail = { completedPerRound: Object.fromEntries([...rates].map(([k, v]) => [k, v])), errorCount: sum([...errors.values()].map((e) => e.length)) };
+      out.notes.push("one cycle: berth POST + exit event (+ DELETE once berthd has it); runc `run` in the foreground; containerd `ctr run --rm`");
+    } finally {
+      await targets.close();
+    }
+  },
+};

@@ -1,0 +1,55 @@
+/** A daemon the bench starts (berthd, containerd): output to a log file, a readiness probe, kill by pid. */
+import { closeSync, openSync, readFileSync } from "node:fs";
+import type { Subprocess } from "bun";
+import { sleep } from "../exec.ts";
+
+export class DaemonProcess {
+  private proc: Subprocess<"ignore", number, number> | undefined;
+
+  constructor(readonly label: string, private readonly argv: string[], readonly logPath: string) {}
+
+  get pid(): number | undefined {
+    return this.running ? this.proc!.pid : undefined;
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Spawns it and waits until `ready` says yes; fails with the log's tail if it exits or is not ready in time. */
+  async start(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+    const fd = openSync(this.logPath, "a");
+    try {
+      this.proc = Bun.spawn(this.argv, { stdin: "ignore", stdout: fd, stderr: fd });
+    } finally {
+      closeSync(fd);
+    }
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (!this.running) throw new Error(`${this.label} exited during start-up: ${this.logTail()}`);
+      if (await ready().catch(() => false)) return;
+      if (Date.now() > deadline) throw new Error(`${this.label} not ready after ${timeoutMs} ms: ${this.logTail()}`);
+      await sleep(5);
+    }
+  }
+
+  /** Sends `signal` and waits for it to go; SIGKILL if it is still there after `timeoutMs`. */
+  async stop(signal: NodeJS.Signals = "SIGKILL", timeoutMs = 10_000): Promise<void> {
+    const proc = this.proc;
+    if (!proc || !this.running) return;
+    proc.kill(signal);
+    const gone = await Promise.race([proc.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+    if (!gone) {
+      proc.kill("SIGKILL");
+      await proc.exited;
+    }
+  }
+
+  logTail(lines = 5): string {
+    try {
+      return readFileSync(this.logPath, "utf8").trim().split("\n").slice(-lines).join(" | ");
+    } catch {
+      return "(no log)";
+    }
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * A system under test, driven the same way by every scenario: Berth (its HTTP API), raw runc (its command line)
+ * and containerd (ctr). What a system cannot do is simply absent (runc has no daemon).
+ */
+import type { ExitFeed } from "../exits.ts";
+import type { SystemName } from "../result.ts";
+
+export interface Running {
+  id: string;
+  /** The init's host pid. */
+  pid: number;
+}
+
+export interface Watched extends Running {
+  /** Settles with the exit status as the system reports it to its client. */
+  exited: Promise<number>;
+}
+
+export interface Target {
+  readonly name: SystemName;
+  /** Starts what the system needs (a daemon, an event subscriber), ready for containers. */
+  setup(): Promise<void>;
+  /** Creates and starts a container; resolves once its init runs. */
+  create(id: string, bundle: string): Promise<Running>;
+  /** Like create, with its exit watched from before it starts. */
+  createWatched(id: string, bundle: string): Promise<Watched>;
+  /** create → start → wait for the exit → delete; the exit status. */
+  runToExit(id: string, bundle: string): Promise<number>;
+  /** A signal to the init through the system's own control path (HTTP, `runc kill`, `ctr task kill`). */
+  signal(id: string, signal: number): Promise<void>;
+  /** Removes what an exited container left behind (nothing, where the exit removes it). */
+  remove(id: string): Promise<void>;
+  /** Kills and removes every container it made; the target stays usable. */
+  removeAll(): Promise<void>;
+  /** Ids the system itself lists as running. */
+  listRunning(): Promise<Set<string>>;
+  /** The daemon's pid, if any, and the per-container monitor processes (shims). */
+  processes(): { daemon?: number; monitors: number[] };
+  /** Systems with a daemon: kill it and start it again on the same state. */
+  readonly daemon?: DaemonControl;
+  /** Stops everything it started and removes its files. */
+  close(): Promise<void>;
+}
+
+export interface DaemonControl {
+  /** SIGKILL, and wait until it is gone. */
+  kill(): Promise<void>;
+  /** Starts it on the same state; resolves once it answers requests. */
+  start(): Promise<void>;
+  /** True once the daemon says it is done restoring (when it says nothing: once it answers). */
+  restored(): Promise<boolean>;
+  /** Where a later subscriber should start to see what happens from now on, if the system can replay. */
+  eventMarker(): number | undefined;
+  /** A new, separate subscriber to init exits (from `marker` where the system can replay). */
+  subscribe(marker?: number): Promise<Subscription>;
+}
+
+export interface Subscription {
+  feed: ExitFeed;
+  close(): void;
+}

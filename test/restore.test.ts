@@ -1,0 +1,137 @@
+/** Supervisor restarts: containers come back as they were, exits while berthd was down are reported once. */
+import { afterEach, expect, test } from "bun:test";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Container, Event } from "@berth/protocol";
+import { ContainerLayout, readShimRecord } from "@berth/state";
+import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
+import { alive, Attach, Daemon } from "./helpers/daemon.ts";
+
+let d: Daemon | undefined;
+afterEach(async () => {
+  await d?.cleanup();
+  d = undefined;
+  removeBundles();
+});
+
+const exits = (items: { data: Event }[]) => items.filter((i) => i.data.type === "exit").map((i) => [i.data.id, i.data.pid, i.data.status]);
+/** Listing waits for the restore of every container: a barrier for what restore reports. */
+const restored = async (daemon: Daemon) => void (await daemon.json("GET", "/v1/containers"));
+const lastSeq = async (daemon: Daemon) => (await daemon.events("storedOnly=true&after=0").all()).at(-1)?.data.seq ?? 0;
+const shimOf = (daemon: Daemon, id: string) => readShimRecord(new ContainerLayout(join(daemon.stateDir, "containers", id)))!;
+
+test("after SIGKILL and restart, containers are listed as they were and everything still works on them", async () => {
+  d = await Daemon.start();
+  const id = uid();
+  await d.create(id, bundle(["sh", "-c", "echo started; exec sleep 1000"]), { labels: ["a=1", "b=2"] });
+  expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "shell", args: ["sh"], terminal: true })).status).toBe(201);
+  const before = (await d.json<Container[]>("GET", "/v1/containers")).body;
+  const seq = await lastSeq(d);
+
+  await d.kill("SIGKILL");
+  await d.launch();
+  const health = await d.json<{ restoring: boolean }>("GET", "/healthz");
+  expect(health.status).toBe(200);
+  expect((await d.json<Container[]>("GET", "/v1/containers")).body).toEqual(before);
+  // No event was invented by the restart.
+  expect(await lastSeq(d)).toBe(seq);
+
+  // Attach, resize, exec, logs and signal on the restored container.
+  const a = Attach.open(d, id, "shell");
+  await a.opened;
+  a.ws.send(JSON.stringify({ resize: { width: 90, height: 30 } }));
+  a.send("stty size; exit 0\n");
+  await a.until("30 90");
+  expect((await a.closed).code).toBe(1000);
+  expect((await d.json("POST", `/v1/containers/${id}/processes/shell/wait`)).body).toEqual({ status: 0 });
+  expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "after", args: ["true"] })).status).toBe(201);
+  expect((await d.json("POST", `/v1/containers/${id}/processes/after/wait`)).body).toEqual({ status: 0 });
+  expect(await (await d.fetch(`/v1/containers/${id}/processes/init/logs`)).text()).toBe("started\n");
+  const events = d.events(`id=${id}&after=${seq}`);
+  expect(await d.signal(id, "SIGKILL")).toBe(204);
+  const seen = await events.until((i) => i.data.type === "exit" && i.data.pid === "init");
+  events.close();
+  expect(exits(seen)).toEqual([[id, "shell", 0], [id, "after", 0], [id, "init", 137]]);
+});
+
+test("exits that happen while berthd is down are reported once, execs before init, also over several restarts", async () => {
+  d = await Daemon.start();
+  const id = uid();
+  const c = await d.create(id, bundle(["sleep", "1000"]));
+  const exec = (await d.json<{ systemPid: number }>("POST", `/v1/containers/${id}/processes`, {
+    pid: "trapper", args: ["sh", "-c", "trap 'exit 3' TERM; while :; do sleep 0.05; done"],
+  })).body;
+  const seq = await lastSeq(d);
+  const replayBefore = (await d.events(`storedOnly=true&after=0`).all()).map((i) => i.data);
+
+  await d.kill("SIGKILL");
+  process.kill(exec.systemPid, "SIGTERM");
+  while (alive(exec.systemPid)) await Bun.sleep(5); // its trap runs once its sleep ends
+  process.kill(c.processes[0]!.systemPid, "SIGKILL");
+  const shim = shimOf(d, id);
+  while (alive(shim.pid)) await Bun.sleep(5); // the shim records both exits, tears down and leaves
+
+  await d.launch();
+  await restored(d);
+  const replay = await d.events(`storedOnly=true&after=${seq}`).all();
+  expect(exits(replay)).toEqual([[id, "trapper", 3], [id, "init", 137]]);
+  // The stored part before the restart is unchanged: same seqs, same events.
+  expect((await d.events(`storedOnly=true&after=0`).all()).map((i) => i.data).slice(0, replayBefore.length)).toEqual(replayBefore);
+  expect(existsSync(join(d.stateDir, "containers", id))).toBe(false);
+
+  for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+    await d.kill(signal);
+    await d.launch();
+    await restored(d);
+    expect(exits(await d.events(`storedOnly=true&after=${seq}`).all())).toEqual([[id, "trapper", 3], [id, "init", 137]]);
+  }
+});
+
+test("a container whose shim died while berthd was down is killed (137); one already gone with no record is 255", async () => {
+  d = await Daemon.start();
+  const running = uid("run");
+  const gone = uid("gone");
+  const r = await d.create(running, bundle(["sleep", "1000"]));
+  await d.create(gone, bundle(["sleep", "1000"]));
+  const seq = await lastSeq(d);
+  await d.kill("SIGKILL");
+  for (const id of [running, gone]) process.kill(shimOf(d, id).pid, "SIGKILL");
+  // The second one's init dies too, with nobody to record it.
+  Bun.spawnSync(["runc", "kill", gone, "KILL"]);
+  while (JSON.parse(Bun.spawnSync(["runc", "state", gone]).stdout.toString()).status !== "stopped") await Bun.sleep(5);
+
+  await d.launch();
+  await restored(d);
+  const got = exits(await d.events(`storedOnly=true&after=${seq}`).all()).sort();
+  expect(got).toEqual([[gone, "init", 255], [running, "init", 137]].sort());
+  expect(alive(r.processes[0]!.systemPid)).toBe(false);
+  for (const id of [running, gone]) expect(Bun.spawnSync(["runc", "state", id]).exitCode).not.toBe(0);
+  expect(readdirSync(join(d.stateDir, "containers"))).toEqual([]);
+});
+
+test("a corrupt state dir and a removed bundle are cleaned up; the other containers are restored", async () => {
+  d = await Daemon.start();
+  const good = uid("good");
+  const corrupt = uid("corrupt");
+  const orphan = uid("nobundle");
+  await d.create(good, bundle(["sleep", "1000"]));
+  await d.create(corrupt, bundle(["sleep", "1000"]));
+  const orphanBundle = bundle(["sleep", "1000"]);
+  await d.create(orphan, orphanBundle);
+  const seq = await lastSeq(d);
+  await d.kill("SIGKILL");
+  writeFileSync(join(d.stateDir, "containers", corrupt, "container.json"), '{"id": "trunc');
+  rmSync(orphanBundle, { recursive: true });
+
+  await d.launch();
+  const listed = (await d.json<Container[]>("GET", "/v1/containers")).body.map((c) => c.id);
+  expect(listed).toEqual([good]);
+  const events = d.events(`after=${seq}`);
+  const exited = new Set<string>();
+  await events.until((i) => (i.data.type === "exit" && exited.add(i.data.id), exited.size === 2));
+  events.close();
+  expect(exits(await d.events(`storedOnly=true&after=${seq}`).all()).sort()).toEqual([[corrupt, "init", 137], [orphan, "init", 137]].sort());
+  expect(Bun.spawnSync(["runc", "state", corrupt]).exitCode).not.toBe(0);
+  expect(Bun.spawnSync(["runc", "state", orphan]).exitCode).not.toBe(0);
+  expect(readdirSync(join(d.stateDir, "containers"))).toEqual([good]);
+});

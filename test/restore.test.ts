@@ -6,6 +6,7 @@ import type { Container, Event } from "@berth/protocol";
 import { ContainerLayout, readShimRecord } from "@berth/state";
 import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
 import { alive, Attach, Daemon } from "./helpers/daemon.ts";
+import { StallingRuntime } from "./helpers/fake-runtime.ts";
 
 let d: Daemon | undefined;
 afterEach(async () => {
@@ -135,3 +136,87 @@ test("a corrupt state dir and a removed bundle are cleaned up; the other contain
   expect(Bun.spawnSync(["runc", "state", orphan]).exitCode).not.toBe(0);
   expect(readdirSync(join(d.stateDir, "containers"))).toEqual([good]);
 });
+
+test("a container created but never started (berthd killed between create and start) is removed, with no events", async () => {
+  const runtime = new StallingRuntime("start");
+  try {
+    d = await Daemon.start();
+    const id = uid();
+    const seq = await lastSeq(d);
+    const pending = d.json("POST", "/v1/containers", { id, bundlePath: bundle(["sleep", "1000"]), runtime: runtime.path });
+    void pending.catch(() => {});
+    await runtime.reached();
+    const shim = shimOf(d, id);
+    await d.kill("SIGKILL");
+    await d.launch();
+    await restored(d);
+    expect((await d.json<Container[]>("GET", "/v1/containers")).body).toEqual([]);
+    expect(await lastSeq(d)).toBe(seq);
+    expect(Bun.spawnSync(["runc", "state", id]).exitCode).not.toBe(0);
+    while (alive(shim.pid)) await Bun.sleep(5); // the shim was told to go
+    expect(existsSync(join(d.stateDir, "containers", id))).toBe(false);
+  } finally {
+    runtime.remove();
+  }
+});
+
+test("/healthz answers while restoring; a request for a container being restored waits for it", async () => {
+  const runtime = new StallingRuntime("state");
+  try {
+    d = await Daemon.start();
+    const id = uid();
+    await d.create(id, bundle(["sleep", "1000"]), { runtime: runtime.path });
+    const seq = await lastSeq(d);
+    await d.kill("SIGKILL");
+    process.kill(shimOf(d, id).pid, "SIGKILL"); // restore must ask the runtime about it, and the runtime stalls
+    await d.launch();
+    await runtime.reached();
+    expect((await d.json("GET", "/healthz")).body).toEqual({ status: "ok", restoring: true });
+    let answered = false;
+    const get = d.json("GET", `/v1/containers/${id}`).then((r) => ((answered = true), r));
+    const events = d.events(`after=${seq}`);
+    await events.ready;
+    expect(answered).toBe(false);
+    runtime.release();
+    expect((await get).status).toBe(404); // it was orphaned, so it is killed and reported
+    expect((await events.until((i) => i.data.type === "exit")).at(-1)!.data).toMatchObject({ id, pid: "init", status: 137 });
+    events.close();
+    expect((await d.json("GET", "/healthz")).body).toEqual({ status: "ok", restoring: false });
+  } finally {
+    runtime.remove();
+  }
+});
+
+test("SIGKILL during 50 creates in flight: after restart each container is running and listed, or gone; nothing untracked", async () => {
+  d = await Daemon.start();
+  const path = bundle(["sleep", "1000"]);
+  const ids = Array.from({ length: 50 }, () => uid("storm"));
+  const creates = ids.map((id) => d!.json("POST", "/v1/containers", { id, bundlePath: path }).catch(() => undefined));
+  // Kill mid-storm: once some containers exist and others are still being made.
+  while (!existsSync(join(d.stateDir, "containers")) || readdirSync(join(d.stateDir, "containers")).length < 10) await Bun.sleep(2);
+  await d.kill("SIGKILL");
+  await Promise.all(creates);
+  await d.launch();
+  await restored(d);
+  const listed = (await d.json<Container[]>("GET", "/v1/containers")).body;
+  const listedIds = new Set(listed.map((c) => c.id));
+  expect(listed.every((c) => c.status === "running")).toBe(true);
+  expect(listed.length).toBeLessThan(50); // the kill did land mid-storm
+  // Every runc container and every state dir of ours belongs to a listed container.
+  const runcIds = ((JSON.parse(Bun.spawnSync(["runc", "list", "--format", "json"]).stdout.toString()) ?? []) as { id: string }[])
+    .map((c) => c.id).filter((id) => ids.includes(id));
+  expect(runcIds.filter((id) => !listedIds.has(id))).toEqual([]);
+  expect(readdirSync(join(d.stateDir, "containers")).filter((id) => !listedIds.has(id))).toEqual([]);
+  // Every shim of this state dir serves a listed container.
+  const shims = Bun.spawnSync(["pgrep", "-af", "berth-shim"]).stdout.toString().split("\n").filter((l) => l.includes(d!.stateDir));
+  expect(shims.filter((l) => !listedIds.has(l.split("/").at(-1)!))).toEqual([]);
+  // And each listed one is really running and answers.
+  for (const c of listed) expect(alive(c.processes[0]!.systemPid)).toBe(true);
+  // Killing them all reports one exit each.
+  const events = d.events("after=0");
+  await events.ready;
+  for (const c of listed) await d.signal(c.id, "SIGKILL");
+  const exited = new Set<string>();
+  if (listed.length > 0) await events.until((i) => (i.data.type === "exit" && exited.add(i.data.id), exited.size === listed.length), 30_000);
+  events.close();
+}, 60_000);

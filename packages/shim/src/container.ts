@@ -122,12 +122,12 @@ export class ShimContainer {
     exec.markRunning();
     this.reported.push(exec.exited.then(async (exit) => {
       await exec.drained();
-      this.report(exit);
       try {
         this.pruneLogs();
       } catch (err) {
         this.log("warn", "prune logs", { error: String(err) });
       }
+      this.report(exit);
     }));
     return { systemPid };
   }

@@ -5,7 +5,7 @@
  * event emitted once runc has succeeded; a failed one leaves no dir behind. `restoreFrom` turns the `checkpoint`
  * of a create request into what the shim needs to `runc restore` it.
  */
-import { mkdirSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BerthError, type Checkpoint, type CreateCheckpoint, type CreateContainer, nowRfc3339, wrapError } from "@berth/protocol";
 import { type ContainerRecord, readJson, writeFileDurable } from "@berth/state";
@@ -22,8 +22,9 @@ export class Checkpoints {
       requireRunning(entry, "checkpoint");
       const dir = request.checkpointDir ?? defaultDir(entry.record.bundlePath);
       const path = join(dir, request.name);
+      let madeDir: string | undefined;
       try {
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
+        madeDir = mkdirSync(dir, { recursive: true, mode: 0o700 });
         mkdirSync(path, { mode: 0o700 });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new BerthError("already_exists", `checkpoint ${request.name} already exists in ${dir}`);
@@ -48,6 +49,9 @@ export class Checkpoints {
         });
       } catch (err) {
         rmSync(path, { recursive: true, force: true });
+        try {
+          if (madeDir) rmdirSync(dir); // made for this checkpoint: it goes too, unless another has appeared in it
+        } catch {}
         throw wrapError(`checkpoint container ${id}`, err);
       }
       this.supervisor.events.emit({ type: "checkpoint", id });

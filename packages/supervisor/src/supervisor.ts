@@ -278,6 +278,8 @@ export class Supervisor {
     const alive = state !== undefined && state.status !== "stopped";
     this.config.logger.warn("shim gone without an exit record; killing its container", { container: entry.id, running: alive });
     if (alive) {
+      // A frozen process does not die: thaw first.
+      if (state.status === "paused") await runc.resume(entry.id).catch(() => {});
       await runc.kill(entry.id, 9, { all: true }).catch(() => {});
       // berthd is a subreaper: the init comes to it and its sweep reaps it; then the cgroups can go.
       await untilGone(state.pid, 2000);

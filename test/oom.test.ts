@@ -1,0 +1,43 @@
+/** OOM events with real runc containers: one `oom` before the `exit` of a container its memory limit killed, none otherwise. */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import type { Event } from "@berth/protocol";
+import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
+import { Daemon } from "./helpers/daemon.ts";
+
+let d: Daemon;
+beforeAll(async () => {
+  d = await Daemon.start();
+});
+afterAll(async () => {
+  await d.cleanup();
+  removeBundles();
+});
+
+const exitOf = (id: string) => (i: { data: Event }) => i.data.type === "exit" && i.data.id === id;
+const typesAndStatuses = (items: { data: Event }[]) => items.map((i) => [i.data.type, i.data.status]);
+
+test("a shell doubling a string past its 8 MiB limit: exactly one oom event, then exit 137", async () => {
+  const id = uid();
+  const events = d.events(`id=${id}&after=0`);
+  await d.create(id, bundle(["sh", "-c", "s=x; while :; do s=$s$s; done"], { memoryLimit: 8 << 20 }));
+  const seen = await events.until(exitOf(id));
+  events.close();
+  expect(typesAndStatuses(seen)).toEqual([["start-container", undefined], ["oom", undefined], ["exit", 137]]);
+  // The journal holds the same: nothing more came after the exit.
+  expect(typesAndStatuses(await d.events(`storedOnly=true&after=0&id=${id}`).all())).toEqual(typesAndStatuses(seen));
+});
+
+test("a SIGKILL, or a forced delete that removes the memory cgroup, is 137 with no oom", async () => {
+  const killed = uid();
+  const deleted = uid();
+  const events = d.events("after=0");
+  await d.create(killed, bundle(["sleep", "1000"], { memoryLimit: 8 << 20 }));
+  await d.create(deleted, bundle(["sleep", "1000"], { memoryLimit: 8 << 20 }));
+  await d.signal(killed, "SIGKILL");
+  expect((await d.fetch(`/v1/containers/${deleted}?force=true`, { method: "DELETE" })).status).toBe(204);
+  await events.until(exitOf(killed));
+  events.close();
+  for (const id of [killed, deleted]) {
+    expect(typesAndStatuses(await d.events(`storedOnly=true&after=0&id=${id}`).all())).toEqual([["start-container", undefined], ["exit", 137]]);
+  }
+});

@@ -3,14 +3,14 @@
  * `criu check` passes. The argv berthd builds, the checkpoint dirs, the error path and the create-from-checkpoint
  * plumbing are tested everywhere with a fake runtime that records its calls and does what CRIU would do.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Checkpoint, Container, Event } from "@berth/protocol";
 import { readJson } from "@berth/state";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { Daemon } from "./helpers/daemon.ts";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { type Daemon, useDaemon } from "./helpers/daemon.ts";
 import { fakeRuntime } from "./helpers/runtime.ts";
 
 /**
@@ -33,14 +33,8 @@ const runtime = fakeRuntime(`  checkpoint)
     runc create --bundle "$(flag bundle)" --pid-file "$(flag pid-file)" "$last" && exec runc start "$last" ;;`);
 
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start();
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-  runtime.remove();
-});
+useDaemon((daemon) => (d = daemon));
+afterAll(() => runtime.remove());
 
 type ErrorBody = { error: { code: string; message: string } };
 const is = (id: string, type: Event["type"]) => (i: { data: Event }) => i.data.id === id && i.data.type === type;

@@ -1,17 +1,11 @@
 /** OOM events with real runc containers: one `oom` before the `exit` of a container its memory limit killed, none otherwise. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { Event } from "@berth/protocol";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { Daemon } from "./helpers/daemon.ts";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { type Daemon, useDaemon } from "./helpers/daemon.ts";
 
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start();
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-});
+useDaemon((daemon) => (d = daemon));
 
 const exitOf = (id: string) => (i: { data: Event }) => i.data.type === "exit" && i.data.id === id;
 const typesAndStatuses = (items: { data: Event }[]) => items.map((i) => [i.data.type, i.data.status]);

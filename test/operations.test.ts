@@ -1,22 +1,16 @@
 /** Container operations over the HTTP API with real runc containers: pause and resume, resource updates, stats, delete. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Event, Stats } from "@berth/protocol";
 import { cgroupsOf, makeFifo } from "@berth/sys";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { Daemon } from "./helpers/daemon.ts";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { type Daemon, useDaemon } from "./helpers/daemon.ts";
 import { fifoReader } from "./helpers/fifo.ts";
 import { fakeRuntime } from "./helpers/runtime.ts";
 
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start();
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-});
+useDaemon((daemon) => (d = daemon));
 
 type ErrorBody = { error: { code: string; message: string } };
 const is = (id: string, type: Event["type"]) => (i: { data: Event }) => i.data.id === id && i.data.type === type;

@@ -2,6 +2,7 @@
  * A berthd of the test's own: its own state dir, unix socket and TCP port, started as a real process. `stop`
  * ends berthd, and `cleanup` removes every container, shim and state dir it left, so a failing test leaks nothing.
  */
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -9,6 +10,7 @@ import type { Subprocess } from "bun";
 import type { Container, Event } from "@berth/protocol";
 import { ContainerLayout, readShimRecord } from "@berth/state";
 import { isSameProcess, processExists } from "@berth/sys";
+import { removeBundles } from "./bundles.ts";
 
 export const REPO = resolve(import.meta.dir, "../..");
 
@@ -265,4 +267,17 @@ export class Attach {
     }
     return this.text;
   }
+}
+
+/** A berthd for the test file, handed to `use` before its tests and cleaned up with the file's bundles after them. */
+export function useDaemon(use: (d: Daemon) => void, options: DaemonOptions = {}): void {
+  let daemon: Daemon | undefined;
+  beforeAll(async () => {
+    daemon = await Daemon.start(options);
+    use(daemon);
+  });
+  afterAll(async () => {
+    await daemon?.cleanup();
+    removeBundles();
+  });
 }

@@ -4,12 +4,11 @@
  * interrupted run keeps what it measured). Everything it starts lives under one work dir and is removed at the end,
  * on an error and on SIGINT/SIGTERM; `bun run bench cleanup` removes what a killed run left.
  */
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { cpus, loadavg, release, totalmem } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { cleanup, handleSignals, onCleanup, stopping } from "./cleanup.ts";
-import { run, versionOf } from "./exec.ts";
 import { parseFlags, USAGE } from "./flags.ts";
+import { hostInfo } from "./host.ts";
 import { Progress, renderTable } from "./output.ts";
 import type { ScenarioResult } from "./result.ts";
 import { type Context, runScenario } from "./scenario.ts";
@@ -30,28 +29,6 @@ interface Report {
   host: Record<string, unknown>;
   workDir: string;
   scenarios: ScenarioResult[];
-}
-
-async function hostInfo(): Promise<Record<string, unknown>> {
-  const git = await run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"]).catch(() => undefined);
-  const dirty = await run(["git", "-C", REPO, "status", "--porcelain", "--", "packages"]).catch(() => undefined);
-  return {
-    cpus: cpus().length,
-    cpuModel: cpus()[0]?.model,
-    memoryBytes: totalmem(),
-    kernel: release(),
-    load: loadavg(),
-    berthRevision: git?.code === 0 ? git.stdout.trim() : undefined,
-    /** Uncommitted changes under packages/: the figures are then of the work tree, not of the revision. */
-    berthUncommitted: dirty?.code === 0 ? dirty.stdout.trim().length > 0 : undefined,
-    shimCompiled: existsSync(join(REPO, "dist/berth-shim")),
-    versions: {
-      bun: Bun.version,
-      runc: await versionOf(["runc", "--version"]),
-      containerd: await versionOf(["containerd", "--version"]),
-      wrk: await versionOf(["wrk", "-v"]),
-    },
-  };
 }
 
 function writeReport(path: string, report: Report): void {
@@ -104,7 +81,7 @@ async function main(): Promise<number> {
     argv: process.argv.slice(2),
     startedAt: new Date().toISOString(),
     interrupted: false,
-    host: await hostInfo(),
+    host: await hostInfo(REPO),
     workDir: work,
     scenarios: [],
   };

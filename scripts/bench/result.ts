@@ -34,7 +34,8 @@ export interface ScenarioResult {
   errors: string[];
   startedAt: string;
   durationMs: number;
-  load: { before: number[]; after: number[] };
+  /** Load average at the start; the share of the CPUs other work kept busy just before and just after. */
+  load: { loadavg: number[]; othersCpuBefore: number; othersCpuAfter: number };
   /** Anything else worth keeping (raw samples, per-round details). */
   detail?: Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 /** What every scenario gets (flags, work dir, bundles, progress, ids, targets) and the helpers they share. */
 import { loadavg } from "node:os";
+import { cpuBusy } from "./host.ts";
 import type { Progress } from "./output.ts";
 import { addRatios, type Metric, type ScenarioResult, type Section, type SystemName } from "./result.ts";
 import { type OpenTargets, openTargets } from "./targets/index.ts";
@@ -37,6 +38,9 @@ export interface Scenario {
   run(ctx: Context, out: ScenarioResult): Promise<void>;
 }
 
+/** Other work using more than this share of the CPUs around a scenario makes its figures suspect. */
+const BUSY = 0.2;
+
 export type MetricDef = Pick<Metric, "key" | "label" | "unit" | "better">;
 
 /** Runs one scenario into a result; a failure is recorded in it, not thrown. */
@@ -52,9 +56,8 @@ export async function runScenario(scenario: Scenario, ctx: Context): Promise<Sce
     errors: [],
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
-    load: { before: loadavg(), after: [] },
+    load: { loadavg: loadavg(), othersCpuBefore: await cpuBusy(), othersCpuAfter: 0 },
   };
-  if (out.load.before[0]! > 1) out.notes.push(`the machine was busy at the start (load ${out.load.before[0]!.toFixed(2)}): figures are less reliable`);
   try {
     await scenario.run(ctx, out);
   } catch (err) {
@@ -65,7 +68,9 @@ export async function runScenario(scenario: Scenario, ctx: Context): Promise<Sce
   }
   addRatios(out);
   out.durationMs = Date.now() - started;
-  out.load.after = loadavg();
+  out.load.othersCpuAfter = await cpuBusy();
+  const busiest = Math.max(out.load.othersCpuBefore, out.load.othersCpuAfter);
+  if (busiest > BUSY) out.notes.push(`other work kept ${Math.round(busiest * 100)}% of the CPUs busy around this scenario: figures are less reliable`);
   return out;
 }
 

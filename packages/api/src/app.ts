@@ -49,6 +49,9 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
         await supervisor.restored((params as { id?: string } | undefined)?.id);
       }
     })
+    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
+      supervisor.metrics.request(request.method, route || "unmatched", typeof set.status === "number" ? set.status : 200);
+    })
     .use(systemRoutes(supervisor, options))
     .use(containerRoutes(supervisor))
     .use(processRoutes(supervisor))

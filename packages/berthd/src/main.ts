@@ -2,7 +2,7 @@
  * berthd: wires flags, the supervisor, the API app and its listeners. SIGTERM/SIGINT stop the API and leave every
  * container and shim running.
  */
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { attachHandlers, createApp, listen, loadOrCreateToken, parseListenAddress } from "@berth/api";
 import { createLogger, Supervisor } from "@berth/supervisor";
@@ -53,6 +53,11 @@ try {
     for (const s of servers) s.stop(true);
     process.exit(0);
   };
+  process.on("SIGUSR1", () => {
+    const dump = supervisor.diagnostics();
+    writeFileSync(`${flags.stateDir}/diagnostics.json`, JSON.stringify(dump, null, 2));
+    logger.info("diagnostic dump", { file: `${flags.stateDir}/diagnostics.json`, ...dump });
+  });
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 } catch (err) {

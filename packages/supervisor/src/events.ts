@@ -82,6 +82,8 @@ export class Subscription implements AsyncIterable<SubscriptionItem> {
 
 export class EventBroker {
   private readonly subscribers = new Set<Subscription>();
+  /** Events recorded since this broker started. */
+  written = 0;
 
   constructor(readonly journal: Journal) {}
 
@@ -91,6 +93,7 @@ export class EventBroker {
 
   /** Journals the event; it reaches subscribers only through publish(). */
   record(event: NewEvent): Event {
+    this.written++;
     return this.journal.append(event);
   }
 

@@ -27,7 +27,8 @@ export class Processes {
       try {
         if (entry.status !== "running" || !entry.shim) throw new BerthError("failed_precondition", `container ${id} is ${entry.status}`);
         writeProcessRecord(entry.layout, exec.record);
-        exec.systemPid = (await entry.shim.call("exec", { pid })).systemPid;
+        const shim = entry.shim;
+        exec.systemPid = (await this.supervisor.metrics.time("exec", () => shim.call("exec", { pid }))).systemPid;
       } catch (err) {
         entry.execs.delete(pid);
         rmSync(entry.layout.processRecord(pid), { force: true });

@@ -19,6 +19,7 @@ import { EventBroker } from "./events.ts";
 import { Journal } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import { machineInfo } from "./machine.ts";
+import { Metrics } from "./metrics.ts";
 import { Processes } from "./processes.ts";
 import { restoreAll } from "./restore.ts";
 import { type ExitNotice, startShim } from "./shim-client.ts";
@@ -41,6 +42,7 @@ export interface SupervisorConfig {
 export class Supervisor {
   readonly layout: StateLayout;
   readonly events: EventBroker;
+  readonly metrics: Metrics;
   private readonly containers = new Map<string, ContainerEntry>();
   /** Init exit statuses of recently released containers, for a wait that comes just after the exit. */
   readonly recentExits = new Map<string, number>();
@@ -55,6 +57,17 @@ export class Supervisor {
     const journal = new Journal(this.layout.journal, config.retainCount);
     if (journal.skippedLines > 0) config.logger.warn("skipped unreadable journal lines", { count: journal.skippedLines });
     this.events = new EventBroker(journal);
+    this.metrics = new Metrics({
+      containersByStatus: () => {
+        const counts: Record<string, number> = { running: 0, paused: 0, stopped: 0 };
+        for (const c of this.containers.values()) if (c.visible) counts[c.status] = (counts[c.status] ?? 0) + 1;
+        return counts;
+      },
+      shims: () => [...this.containers.values()].filter((c) => c.shim).length,
+      subscribers: () => this.events.subscriberCount,
+      journalEvents: () => this.events.journal.size,
+      eventsWritten: () => this.events.written,
+    });
   }
 
   list(): Container[] {
@@ -155,12 +168,13 @@ export class Supervisor {
       writeContainerRecord(entry.layout, entry.record);
       const timeout = this.config.startTimeoutMs;
       entry.shim = await startShim(this.config.shimCommand, entry.layout, timeout, (notice) => this.onExit(entry, notice));
-      const { systemPid } = await entry.shim.call("create");
+      const shim = entry.shim;
+      const { systemPid } = await this.metrics.time("create", () => shim.call("create"));
       entry.systemPid = systemPid;
       entry.initStartTime = processStartTime(systemPid) ?? "";
       entry.procsFile = procsFileOf(systemPid);
       // A restore (runc restore --detach) has already started the container.
-      if (!entry.record.restore) await entry.shim.call("start");
+      if (!entry.record.restore) await this.metrics.time("start", () => shim.call("start"));
     } catch (err) {
       await this.discard(entry);
       throw wrapError(`create container ${id}`, err);
@@ -186,6 +200,24 @@ export class Supervisor {
     entry.markReleased();
   }
 
+  /** What berthd is doing, for SIGUSR1: the registry, shims, queues with work in flight, subscribers, journal. */
+  diagnostics() {
+    return {
+      containers: [...this.containers.values()].map((c) => ({
+        id: c.id,
+        status: c.status,
+        shimPid: c.shim?.pid,
+        initPid: c.systemPid,
+        queued: c.queue.length,
+        execs: [...c.execs.values()].map((e) => ({ pid: e.pid, status: e.status, systemPid: e.systemPid })),
+      })),
+      inFlight: [...this.containers.values()].filter((c) => c.queue.length > 0).map((c) => ({ id: c.id, queued: c.queue.length })),
+      restoring: this.isRestoring,
+      subscribers: this.events.subscriberCount,
+      journal: { events: this.events.journal.size, nextSeq: this.events.journal.nextSeq },
+    };
+  }
+
   /** Restores every container found in the state dir (restore.ts); API calls for one wait for it. */
   async restore(): Promise<void> {
     const started = performance.now();
@@ -193,7 +225,9 @@ export class Supervisor {
     await this.restoring;
     this.restoring = undefined;
     this.pendingRestores.clear();
-    this.config.logger.info("restore done", { containers: this.containers.size, ms: Math.round(performance.now() - started) });
+    const ms = performance.now() - started;
+    this.metrics.restored(ms / 1000);
+    this.config.logger.info("restore done", { containers: this.containers.size, ms: Math.round(ms) });
   }
 
   get isRestoring(): boolean {
@@ -214,16 +248,18 @@ export class Supervisor {
   /** The shim reports an exit once it is on disk; for the init, the shim then tears down and exits. */
   onExit(entry: ContainerEntry, notice: ExitNotice): void {
     if (notice.pid === "init") entry.initExit = notice;
-    else entry.queue.run(() => this.execExited(entry, notice.pid, notice.status));
+    else entry.queue.run(() => this.execExited(entry, notice.pid, notice.status, notice.exitedAt));
   }
 
   /** Journals and publishes an exec's exit, once; only for an exec whose start was reported. */
-  execExited(entry: ContainerEntry, pid: string, status: number): void {
+  execExited(entry: ContainerEntry, pid: string, status: number, exitedAt?: string): void {
     const exec = entry.execs.get(pid);
     if (!exec || exec.status !== "running") return;
     exec.markExited(status);
     const report = !entry.restored || (this.hasEvent(entry, "start-process", pid) && !this.hasEvent(entry, "exit", pid));
-    if (report) this.events.emit({ type: "exit", id: entry.id, pid, status });
+    if (!report) return;
+    this.events.emit({ type: "exit", id: entry.id, pid, status });
+    if (exitedAt) this.metrics.exitPublished(exitedAt);
   }
 
   /**
@@ -263,7 +299,10 @@ export class Supervisor {
     this.recentExits.set(entry.id, exit.status);
     if (this.recentExits.size > RECENT_EXITS) this.recentExits.delete(this.recentExits.keys().next().value!);
     entry.markReleased();
-    if (event) this.events.publish(event);
+    if (event) {
+      this.events.publish(event);
+      this.metrics.exitPublished(exit.exitedAt);
+    }
     this.config.logger.info("container exited", { container: entry.id, status: exit.status });
   }
 

@@ -11,5 +11,11 @@ export function systemRoutes(supervisor: Supervisor, options: AppOptions) {
       detail: { summary: "Liveness; answers while containers are being restored", security: [] },
     })
     .get("/v1/version", () => options.version, { response: Version, detail: { summary: "Daemon version" } })
-    .get("/v1/state", () => supervisor.state(), { response: State, detail: { summary: "Containers and machine info" } });
+    .get("/v1/state", () => supervisor.state(), { response: State, detail: { summary: "Containers and machine info" } })
+    .get("/metrics", async () => new Response(await supervisor.metrics.text(), { headers: { "content-type": supervisor.metrics.contentType } }), {
+      detail: {
+        summary: "Prometheus metrics: operation durations, exit-to-event latency, containers, events, API requests, the process",
+        responses: { 200: { description: "Prometheus text exposition", content: { "text/plain": { schema: { type: "string" } } } } },
+      },
+    });
 }

@@ -1,0 +1,92 @@
+/**
+ * berthd's Prometheus metrics (prom-client): operation durations, exit-to-event latency, the registry, events
+ * and the journal, API requests, runtime errors, restore duration and the process itself. Gauges that describe
+ * current state are read when scraped, so nothing on a hot path keeps them up to date.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Operation durations, in seconds: runc calls take ~10-50 ms, a loaded machine seconds. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** From a process's exit (the shim's record) to its event reaching subscribers. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+export type Operation = "create" | "start" | "delete" | "exec" | "stats" | "pause" | "resume" | "update" | "checkpoint";
+
+/** What the scrape-time gauges read. */
+export interface MetricsSource {
+  containersByStatus(): Record<string, number>;
+  shims(): number;
+  subscribers(): number;
+  journalEvents(): number;
+  eventsWritten(): number;
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly durations: Histogram<"operation">;
+  private readonly exitToEvent: Histogram<never>;
+  private readonly requests: Counter<"method" | "route" | "status">;
+  private readonly runtimeErrors: Counter<"operation">;
+  private readonly restoreSeconds: Gauge<never>;
+
+  constructor(source: MetricsSource) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: "berthd_" });
+    this.durations = new Histogram({ name: "berth_operation_duration_seconds", help: "Duration of container operations", labelNames: ["operation"], buckets: DURATION_BUCKETS, registers });
+    this.exitToEvent = new Histogram({ name: "berth_exit_to_event_seconds", help: "From a process's exit to its exit event being published", buckets: LATENCY_BUCKETS, registers });
+    this.requests = new Counter({ name: "berth_api_requests_total", help: "API requests by route and status", labelNames: ["method", "route", "status"], registers });
+    this.runtimeErrors = new Counter({ name: "berth_runtime_errors_total", help: "Failed runtime calls by operation", labelNames: ["operation"], registers });
+    new Counter({
+      name: "berth_events_written_total", help: "Events appended to the journal since berthd started", registers,
+      collect() {
+        this.reset();
+        this.inc(source.eventsWritten());
+      },
+    });
+    this.restoreSeconds = new Gauge({ name: "berth_restore_duration_seconds", help: "How long the last restore took", registers });
+    new Gauge({
+      name: "berth_containers", help: "Containers by status", labelNames: ["status"], registers,
+      collect() {
+        this.reset();
+        for (const [status, n] of Object.entries(source.containersByStatus())) this.set({ status }, n);
+      },
+    });
+    new Gauge({ name: "berth_shims", help: "Shims berthd is connected to", registers, collect() { this.set(source.shims()); } });
+    new Gauge({ name: "berth_event_subscribers", help: "Live event stream subscribers", registers, collect() { this.set(source.subscribers()); } });
+    new Gauge({ name: "berth_journal_events", help: "Events the journal keeps for replay", registers, collect() { this.set(source.journalEvents()); } });
+  }
+
+  /** Times `work` as `operation`; a failure with code runtime_error also counts as a runtime error. */
+  async time<T>(operation: Operation, work: () => Promise<T>): Promise<T> {
+    const end = this.durations.startTimer({ operation });
+    try {
+      return await work();
+    } catch (err) {
+      if ((err as { code?: string }).code === "runtime_error") this.runtimeErrors.inc({ operation });
+      throw err;
+    } finally {
+      end();
+    }
+  }
+
+  exitPublished(exitedAt: string): void {
+    const ms = Date.now() - Date.parse(exitedAt);
+    if (Number.isFinite(ms)) this.exitToEvent.observe(Math.max(ms, 0) / 1000);
+  }
+
+  request(method: string, route: string, status: number): void {
+    this.requests.inc({ method, route, status: String(status) });
+  }
+
+  restored(seconds: number): void {
+    this.restoreSeconds.set(seconds);
+  }
+
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,19 +1,13 @@
 /** Many creates in flight at once: all succeed (or fail cleanly), nothing deadlocks, every exit is reported once. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Container } from "@berth/protocol";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { Daemon } from "./helpers/daemon.ts";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { type Daemon, useDaemon } from "./helpers/daemon.ts";
 
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start();
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-});
+useDaemon((daemon) => (d = daemon));
 
 test("50 concurrent creates all start, are listed, and each exit is reported exactly once", async () => {
   const path = bundle(["sleep", "1000"]);

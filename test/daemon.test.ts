@@ -1,19 +1,13 @@
 /** Daemon ergonomics: Prometheus metrics that move, the SIGUSR1 dump, structured logs and --log-level. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { Daemon, REPO, removeContainers } from "./helpers/daemon.ts";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { type Daemon, useDaemon, REPO, removeContainers } from "./helpers/daemon.ts";
 
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start({ args: ["--log-level", "debug"] });
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-});
+useDaemon((daemon) => (d = daemon), { args: ["--log-level", "debug"] });
 
 /** Sample values of a metric family from the text exposition, by label set. */
 async function scrape(name: string): Promise<Map<string, number>> {

@@ -1,22 +1,15 @@
 /** Execs in running containers: output and status, kills, ordering against the init, detached and background children. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Container, Event, Process } from "@berth/protocol";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { alive, Daemon } from "./helpers/daemon.ts";
+import type { Container, Process } from "@berth/protocol";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { alive, type Daemon, useDaemon, isExit } from "./helpers/daemon.ts";
 import { fifoReader } from "./helpers/fifo.ts";
 
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start();
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-});
+useDaemon((daemon) => (d = daemon));
 
-const exitOf = (pid: string) => (i: { data: Event }) => i.data.type === "exit" && i.data.pid === pid;
 const sleeper = () => bundle(["sleep", "1000"]);
 
 async function exec(id: string, body: Record<string, unknown>): Promise<Process> {
@@ -36,7 +29,7 @@ describe("exec", () => {
     expect(p.systemPid).toBeGreaterThan(1);
     // The container's environment by default, so PATH is set.
     expect(p.env.some((e) => e.startsWith("PATH="))).toBe(true);
-    const seen = await events.until(exitOf("e1"));
+    const seen = await events.until(isExit("e1"));
     events.close();
     expect(seen.map((i) => [i.data.type, i.data.pid ?? null])).toEqual([["start-container", null], ["start-process", "e1"], ["exit", "e1"]]);
     expect(seen.at(-1)!.data.status).toBe(5);
@@ -54,7 +47,7 @@ describe("exec", () => {
     const events = d.events(`id=${id}&after=0`);
     const p = await exec(id, { pid: "victim", args: ["sleep", "1000"] });
     expect(await d.signal(id, "SIGKILL", "victim")).toBe(204);
-    expect((await events.until(exitOf("victim"))).at(-1)!.data.status).toBe(137);
+    expect((await events.until(isExit("victim"))).at(-1)!.data.status).toBe(137);
     events.close();
     expect(alive(p.systemPid)).toBe(false);
     const c = (await d.json<Container>("GET", `/v1/containers/${id}`)).body;
@@ -69,7 +62,7 @@ describe("exec", () => {
     const events = d.events(`id=${id}&after=0`);
     await exec(id, { pid: "worker", args: ["sleep", "1000"] });
     await d.signal(id, "SIGKILL");
-    const exits = (await events.until(exitOf("init"))).filter((i) => i.data.type === "exit");
+    const exits = (await events.until(isExit("init"))).filter((i) => i.data.type === "exit");
     events.close();
     expect(exits.map((i) => [i.data.pid, i.data.status])).toEqual([["worker", 137], ["init", 137]]);
   });
@@ -79,7 +72,7 @@ describe("exec", () => {
     await d.create(id, sleeper());
     const events = d.events(`id=${id}&after=0`);
     await exec(id, { pid: "detacher", args: ["sh", "-c", "sleep 1000 </dev/null >/dev/null 2>&1 & echo $! > /tmp/child; exit 0"] });
-    expect((await events.until(exitOf("detacher"))).at(-1)!.data.status).toBe(0);
+    expect((await events.until(isExit("detacher"))).at(-1)!.data.status).toBe(0);
     events.close();
     // The detached child is still running in the container.
     const c = (await d.json<Container>("GET", `/v1/containers/${id}`)).body;
@@ -92,7 +85,7 @@ describe("exec", () => {
     await d.create(id, sleeper());
     const events = d.events(`id=${id}&after=0`);
     await exec(id, { pid: "bg", args: ["sh", "-c", "(sleep 0.3; echo late) & echo early"] });
-    await events.until(exitOf("bg"));
+    await events.until(isExit("bg"));
     events.close();
     const log = readFileSync(join(d.stateDir, "containers", id, "logs", "bg.log"), "utf8");
     expect(log).toBe("early\nlate\n");
@@ -105,7 +98,7 @@ describe("exec", () => {
     await d.create(id, bundle(["sleep", "1000"], { pidNamespace: false }));
     const events = d.events(`id=${id}&after=0`);
     await exec(id, { pid: "jobs", args: ["sh", "-c", "for i in 1 2 3 4 5; do (sleep 0.05; exit $i) & done; exit 0"] });
-    await events.until(exitOf("jobs"));
+    await events.until(isExit("jobs"));
     events.close();
     const c = (await d.json<Container>("GET", `/v1/containers/${id}`)).body;
     const zombies = c.pids.filter((pid) => {

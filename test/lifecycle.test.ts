@@ -1,22 +1,15 @@
 /** The container lifecycle over the HTTP API, with real runc containers: output, listing, exits, signals, events. */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import type { Container, Event } from "@berth/protocol";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { Daemon } from "./helpers/daemon.ts";
+import type { Container } from "@berth/protocol";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { type Daemon, useDaemon, isExit } from "./helpers/daemon.ts";
 import { fifoReader } from "./helpers/fifo.ts";
 
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start();
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-});
+useDaemon((daemon) => (d = daemon));
 
-const exitOf = (id: string, pid = "init") => (i: { data: Event }) => i.data.type === "exit" && i.data.id === id && i.data.pid === pid;
 
 describe("exits", () => {
   test("a short container's output through client FIFOs is complete at its exit event, with its exact exit code", async () => {
@@ -25,7 +18,7 @@ describe("exits", () => {
     const err = fifoReader("stderr");
     const events = d.events(`id=${id}&after=0`);
     await d.create(id, bundle(["sh", "-c", "echo hello; echo oops >&2; exit 3"]), { stdout: out.path, stderr: err.path });
-    const seen = await events.until(exitOf(id));
+    const seen = await events.until(isExit("init", id));
     events.close();
     expect(seen.map((i) => i.data.type)).toEqual(["start-container", "exit"]);
     expect(seen.at(-1)!.data.status).toBe(3);
@@ -55,7 +48,7 @@ describe("exits", () => {
 
     const events = d.events(`id=${id}&after=0`);
     expect(await d.signal(id, "SIGKILL")).toBe(204);
-    expect((await events.until(exitOf(id))).at(-1)!.data.status).toBe(137);
+    expect((await events.until(isExit("init", id))).at(-1)!.data.status).toBe(137);
     events.close();
     expect((await d.json("GET", `/v1/containers/${id}`)).status).toBe(404);
   });
@@ -66,7 +59,7 @@ describe("exits", () => {
     // Outside a pid namespace of its own, so the init is not shielded as pid 1 is.
     await d.create(id, bundle(["sleep", "1000"], { pidNamespace: false }));
     expect(await d.signal(id, 15)).toBe(204);
-    expect((await events.until(exitOf(id))).at(-1)!.data.status).toBe(143);
+    expect((await events.until(isExit("init", id))).at(-1)!.data.status).toBe(143);
     events.close();
   });
 
@@ -77,7 +70,7 @@ describe("exits", () => {
     await d.create(id, bundle(["sh", "-c", "trap 'echo got USR1; exit 42' USR1; echo ready; while :; do sleep 0.05; done"]), { stdout: out.path });
     expect((await out.lines.next()).value).toBe("ready");
     expect(await d.signal(id, "USR1")).toBe(204);
-    expect((await events.until(exitOf(id))).at(-1)!.data.status).toBe(42);
+    expect((await events.until(isExit("init", id))).at(-1)!.data.status).toBe(42);
     events.close();
     expect(await out.text).toBe("ready\ngot USR1\n");
   });
@@ -117,10 +110,10 @@ describe("failures", () => {
     const path = bundle(["sh", "-c", "exit 7"]);
     const events = d.events(`id=${id}&after=0`);
     await d.create(id, path);
-    const first = (await events.until(exitOf(id))).at(-1)!.data;
+    const first = (await events.until(isExit("init", id))).at(-1)!.data;
     // Created from the exit event's arrival on: no wait, no retry.
     await d.create(id, path);
-    const second = (await events.until((i) => exitOf(id)(i) && i.data.seq > first.seq)).at(-1)!.data;
+    const second = (await events.until((i) => isExit("init", id)(i) && i.data.seq > first.seq)).at(-1)!.data;
     events.close();
     expect([first.status, second.status]).toEqual([7, 7]);
     expect(readdirSync(join(d.stateDir, "containers"))).not.toContain(id);
@@ -134,9 +127,9 @@ describe("events", () => {
     const live = d.events("after=0");
     await live.ready;
     await d.create(a, bundle(["true"]));
-    await live.until(exitOf(a));
+    await live.until(isExit("init", a));
     await d.create(b, bundle(["true"]));
-    await live.until(exitOf(b));
+    await live.until(isExit("init", b));
     live.close();
 
     const stored = await d.events(`storedOnly=true&after=0&id=${a}`).all();

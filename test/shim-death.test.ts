@@ -1,20 +1,14 @@
 /** A shim that dies while berthd runs: its container is killed, every process reported 137 once, nothing left. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Event } from "@berth/protocol";
 import { ContainerLayout, readShimRecord } from "@berth/state";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { Daemon } from "./helpers/daemon.ts";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { type Daemon, useDaemon } from "./helpers/daemon.ts";
 
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start();
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-});
+useDaemon((daemon) => (d = daemon));
 
 const inProc = (pid: number) => existsSync(`/proc/${pid}`);
 const zombie = (pid: number) => {

@@ -1,24 +1,16 @@
 /** Stdio: closing stdin, detaching from and re-attaching to FIFOs, output capture under a bound, logs. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { closeSync, openSync, readdirSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { Event } from "@berth/protocol";
 import { closeFd, makeFifo, O_NONBLOCK, O_RDONLY, openFd } from "@berth/sys";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { Daemon } from "./helpers/daemon.ts";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { type Daemon, useDaemon, isExit } from "./helpers/daemon.ts";
 import { fifoReader } from "./helpers/fifo.ts";
 
 const LOG_MAX = 1 << 20;
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start({ args: ["--log-max-size", String(LOG_MAX)] });
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-});
+useDaemon((daemon) => (d = daemon), { args: ["--log-max-size", String(LOG_MAX)] });
 
-const exitOf = (pid: string) => (i: { data: Event }) => i.data.type === "exit" && i.data.pid === pid;
 
 test("closeStdin: the process sees EOF once the client has closed its end too (cat exits 0)", async () => {
   const id = uid();
@@ -35,7 +27,7 @@ test("closeStdin: the process sees EOF once the client has closed its end too (c
   // The client is gone, but the shim's own end keeps stdin open: cat is still running.
   expect((await d.json<{ status: string }>("GET", `/v1/containers/${id}/processes/cat`)).body.status).toBe("running");
   expect((await d.fetch(`/v1/containers/${id}/processes/cat`, { method: "PATCH", body: JSON.stringify({ closeStdin: true }) })).status).toBe(204);
-  expect((await events.until(exitOf("cat"))).at(-1)!.data.status).toBe(0);
+  expect((await events.until(isExit("cat"))).at(-1)!.data.status).toBe(0);
   events.close();
   expect(await out.text).toBe("hello\n");
   await d.signal(id, "SIGKILL");
@@ -54,7 +46,7 @@ test("a client can close its stdout FIFO and open it again without the process g
   const text = await new Response(again).text();
   const lines = text.trim().split("\n");
   expect(lines).toEqual([...Array.from({ length: 200 }, (_, i) => `line-${i + 1}`), "last"]);
-  expect((await events.until(exitOf("init"))).at(-1)!.data.status).toBe(0);
+  expect((await events.until(isExit("init"))).at(-1)!.data.status).toBe(0);
   events.close();
 }, 15_000);
 
@@ -96,7 +88,7 @@ test("logs: tail gives the last lines; follow streams new output across rotation
   const first = numbers[0]!;
   expect(numbers).toEqual(Array.from({ length: 3000 - first + 1 }, (_, i) => first + i));
   expect(numbers.at(-1)).toBe(3000);
-  expect((await events.until(exitOf("writer"))).at(-1)!.data.status).toBe(0);
+  expect((await events.until(isExit("writer"))).at(-1)!.data.status).toBe(0);
   events.close();
   const tail = await (await d.fetch(`/v1/containers/${id}/processes/writer/logs?tail=2`)).text();
   expect(tail.split("\n").filter(Boolean).map((l) => Number(l.split(" ")[0]))).toEqual([2999, 3000]);
@@ -113,7 +105,7 @@ test("a container's captured output stays within its budget: logs of exited exec
   for (const n of [1, 2, 3, 4, 5, 6]) {
     const res = await d.json("POST", `/v1/containers/${id}/processes`, { pid: `w${n}`, args: ["sh", "-c", "head -c 1572864 /dev/zero"] });
     expect(res.status).toBe(201);
-    await events.until(exitOf(`w${n}`));
+    await events.until(isExit(`w${n}`));
   }
   events.close();
   const logs = join(d.stateDir, "containers", id, "logs");

@@ -1,23 +1,15 @@
 /** Terminals and attach: a pty from the runtime's console socket, resize, and WebSocket sessions. */
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { openSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { Event } from "@berth/protocol";
 import { makeFifo } from "@berth/sys";
-import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { Attach, Daemon } from "./helpers/daemon.ts";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { Attach, type Daemon, useDaemon, isExit } from "./helpers/daemon.ts";
 import { fifoReader } from "./helpers/fifo.ts";
 
 let d: Daemon;
-beforeAll(async () => {
-  d = await Daemon.start();
-});
-afterAll(async () => {
-  await d.cleanup();
-  removeBundles();
-});
+useDaemon((daemon) => (d = daemon));
 
-const exitOf = (pid: string) => (i: { data: Event }) => i.data.type === "exit" && i.data.pid === pid;
 
 test("an init with process.terminal gets a pty; its output is captured like stdout", async () => {
   const id = uid();
@@ -30,7 +22,7 @@ test("an init with process.terminal gets a pty; its output is captured like stdo
   await reader.cancel();
   expect(text).toContain("/dev/pts/0\r\n");
   await d.signal(id, "SIGKILL");
-  await events.until(exitOf("init"));
+  await events.until(isExit("init"));
   events.close();
 });
 

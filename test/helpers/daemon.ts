@@ -281,3 +281,8 @@ export function useDaemon(use: (d: Daemon) => void, options: DaemonOptions = {})
     removeBundles();
   });
 }
+
+/** Matches the exit event of process `pid` ("init" by default) of any container, or of container `id`. */
+export function isExit(pid = "init", id?: string): (item: { data: Event }) => boolean {
+  return (item) => item.data.type === "exit" && item.data.pid === pid && (id === undefined || item.data.id === id);
+}

@@ -181,6 +181,7 @@ describe("bad requests", () => {
       ["bundle without config.json", error("POST", "/v1/containers", { id: uid(), bundlePath: noConfig }), 400, "invalid_argument"],
       ["malformed json", error("POST", "/v1/containers", undefined, '{"id": "x",'), 400, "invalid_argument"],
       ["relative stdout", error("POST", "/v1/containers", { id: uid(), bundlePath: good, stdout: "out" }), 400, "invalid_argument"],
+      ["unknown field", error("POST", "/v1/containers", { id: uid(), bundlePath: good, stdOut: "/tmp/x" }), 400, "invalid_argument"],
       ["unknown signal name", error("POST", `/v1/containers/${running}/signal`, { signal: "SIGNOPE" }), 400, "invalid_argument"],
       ["signal out of range", error("POST", `/v1/containers/${running}/signal`, { signal: 99 }), 400, "invalid_argument"],
       ["signal, unknown container", error("POST", `/v1/containers/${uid()}/signal`, { signal: 9 }), 404, "not_found"],

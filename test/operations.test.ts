@@ -218,5 +218,8 @@ describe("bad requests", () => {
     expect(doc.paths["/v1/containers/{id}/stats"]).toHaveProperty("get");
     expect(Object.keys(doc.paths["/v1/containers/{id}/checkpoints"]!)).toEqual(expect.arrayContaining(["get", "post"]));
     expect(doc.paths["/v1/containers/{id}/checkpoints/{name}"]).toHaveProperty("delete");
+    // The bodies are there with their schemas, for Swagger UI's "Try it out".
+    const patchBody = (doc.paths["/v1/containers/{id}"]!.patch as { requestBody: { content: Record<string, { schema: { properties: object } }> } });
+    expect(Object.keys(patchBody.requestBody.content["application/json"]!.schema.properties)).toEqual(["status", "resources"]);
   });
 });

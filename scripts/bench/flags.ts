@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { SYSTEMS, type SystemName } from "./result.ts";
 import type { Flags } from "./scenario.ts";
 
-export const USAGE = `usage: bun run bench <scenario|all|cleanup> [flags]
+export const USAGE = `usage: bun run bench <scenario|all|cleanup|report FILE...> [flags]
 
 scenarios:
   start       N sleep containers at concurrency C: containers/s, latency         (N=100, C=10,50)
@@ -15,6 +15,7 @@ scenarios:
   logs        one container writing X MiB to captured stdout: MiB/s, bound held  (256 MiB, 16MiB files)
   all         every scenario above, in that order, with their defaults
   cleanup     remove what interrupted runs left (their work dirs under /tmp, processes, runc containers)
+  report F..  markdown tables from result files, the runs side by side ("run1 / run2")
 
 flags (each overrides the scenario's default):
   --n N                 containers (start, restore, density, api) or samples per mode (exit)
@@ -26,6 +27,7 @@ flags (each overrides the scenario's default):
   --log-max-size SIZE   logs: berthd's --log-max-size (default 16MiB)
   --client wrk|bun      api: load generator (default wrk when installed)
   --json PATH           result file (default .bench/<scenario>-<time>.json)
+  --wait-quiet DUR      before each scenario, wait up to DUR until other work leaves the CPUs idle
   --quiet               no progress line`;
 
 export function parseDuration(s: string): number {
@@ -50,7 +52,7 @@ export function httpClient(asked: Flags["client"]): "wrk" | "bun" {
   return asked ?? (Bun.which("wrk") ? "wrk" : "bun");
 }
 
-export function parseFlags(argv: string[], installedPeers: SystemName[]): { command: string | undefined; flags: Flags } {
+export function parseFlags(argv: string[], installedPeers: SystemName[]): { command: string | undefined; files: string[]; flags: Flags } {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -65,12 +67,13 @@ export function parseFlags(argv: string[], installedPeers: SystemName[]): { comm
       "log-max-size": { type: "string" },
       client: { type: "string" },
       json: { type: "string" },
+      "wait-quiet": { type: "string" },
       quiet: { type: "boolean", short: "q" },
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) return { command: "help", flags: { peers: [], quiet: true } };
-  if (positionals.length > 1) throw new Error(`one scenario at a time (or all), not ${positionals.join(" ")}`);
+  if (values.help) return { command: "help", files: [], flags: { peers: [], quiet: true } };
+  if (positionals.length > 1 && positionals[0] !== "report") throw new Error(`one scenario at a time (or all), not ${positionals.join(" ")}`);
   let peers = installedPeers;
   if (values.peers !== undefined) {
     const asked = values.peers === "none" ? [] : values.peers.split(",").map((p) => p.trim()).filter(Boolean);
@@ -84,6 +87,7 @@ export function parseFlags(argv: string[], installedPeers: SystemName[]): { comm
   if (values.client === "wrk" && !Bun.which("wrk")) throw new Error("wrk is not installed (apt-get install wrk), use --client bun");
   return {
     command: positionals[0],
+    files: positionals.slice(1),
     flags: {
       ...(values.n !== undefined ? { n: positive("n", values.n) } : {}),
       ...(values.concurrency !== undefined ? { concurrency: values.concurrency.split(",").map((c) => positive("concurrency", c)) } : {}),
@@ -93,6 +97,7 @@ export function parseFlags(argv: string[], installedPeers: SystemName[]): { comm
       ...(values["log-max-size"] !== undefined ? { logMaxSize: (parseSize(values["log-max-size"]), values["log-max-size"]) } : {}),
       ...(values.client !== undefined ? { client: values.client as "wrk" | "bun" } : {}),
       ...(values.json !== undefined ? { json: values.json } : {}),
+      ...(values["wait-quiet"] !== undefined ? { waitQuietMs: parseDuration(values["wait-quiet"]) } : {}),
       peers,
       quiet: values.quiet ?? false,
     },

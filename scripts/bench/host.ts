@@ -37,10 +37,26 @@ function cpuTimes(): { idle: number; total: number } {
  * The share of all CPUs (0..1) busy over the next `ms`. Taken between scenarios, when the bench itself runs
  * nothing, it is the load of everything else on the machine (load average would still count the bench's last run).
  */
-export async function cpuBusy(ms = 500): Promise<number> {
+export async function cpuBusy(ms = 300): Promise<number> {
   const a = cpuTimes();
   await sleep(ms);
   const b = cpuTimes();
   const total = b.total - a.total;
   return total > 0 ? 1 - (b.idle - a.idle) / total : 0;
+}
+
+/**
+ * Waits until other work leaves the CPUs alone: `quietFor` ms in a row below `threshold` busy, checked each second.
+ * Gives up after `maxMs`; returns how busy the last second was.
+ */
+export async function waitQuiet(maxMs: number, onWait: (busy: number) => void, threshold = 0.15, quietFor = 3000): Promise<number> {
+  const deadline = Date.now() + maxMs;
+  let quietSince = Date.now();
+  for (;;) {
+    const busy = await cpuBusy(1000);
+    if (busy >= threshold) quietSince = Date.now();
+    else if (Date.now() - quietSince >= quietFor) return busy;
+    if (Date.now() > deadline) return busy;
+    onWait(busy);
+  }
 }

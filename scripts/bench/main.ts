@@ -4,12 +4,12 @@
  * interrupted run keeps what it measured). Everything it starts lives under one work dir and is removed at the end,
  * on an error and on SIGINT/SIGTERM; `bun run bench cleanup` removes what a killed run left.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { cleanup, handleSignals, onCleanup, stopping } from "./cleanup.ts";
 import { parseFlags, USAGE } from "./flags.ts";
-import { hostInfo } from "./host.ts";
-import { Progress, renderTable } from "./output.ts";
+import { cpuBusy, hostInfo } from "./host.ts";
+import { Progress, renderMarkdown, renderTable } from "./output.ts";
 import type { ScenarioResult } from "./result.ts";
 import { type Context, runScenario } from "./scenario.ts";
 import { SCENARIOS } from "./scenarios/index.ts";
@@ -25,6 +25,8 @@ interface Report {
   argv: string[];
   startedAt: string;
   finishedAt?: string;
+  /** The share of the CPUs other work kept busy right after the last scenario. */
+  othersCpuAtEnd?: number;
   interrupted: boolean;
   host: Record<string, unknown>;
   workDir: string;
@@ -48,6 +50,15 @@ async function main(): Promise<number> {
   if (!command || command === "help") {
     console.log(USAGE);
     return command ? 0 : 2;
+  }
+  if (command === "report") {
+    const files = parsed.files;
+    if (files.length === 0) {
+      console.error("bench: report needs result files: bun run bench report A.json [B.json ...]");
+      return 2;
+    }
+    console.log(renderMarkdown(files.map((f) => (JSON.parse(readFileSync(f, "utf8")) as Report).scenarios)));
+    return 0;
   }
   if (command === "cleanup") {
     const dirs = staleWorkDirs();
@@ -86,7 +97,9 @@ async function main(): Promise<number> {
     scenarios: [],
   };
   let counter = 0;
-  const ctx: Context = { work, bundles: new Bundles(work), flags, progress, id: () => `b${(++counter).toString(36)}` };
+  // Unique across concurrent runs too: without a cgroupsPath in the spec, runc names the cgroup after the id.
+  const prefix = `b${process.pid.toString(36)}`;
+  const ctx: Context = { work, bundles: new Bundles(work), flags, progress, id: () => `${prefix}-${(++counter).toString(36)}` };
   try {
     for (const scenario of scenarios) {
       if (stopping()) break;
@@ -100,6 +113,7 @@ async function main(): Promise<number> {
     progress.clear();
     report.interrupted = stopping();
     report.finishedAt = new Date().toISOString();
+    report.othersCpuAtEnd = await cpuBusy();
     if (report.scenarios.length) writeReport(jsonPath, report);
     await cleanup();
   }

@@ -82,3 +82,37 @@ export function renderTable(result: ScenarioResult): string {
   for (const e of result.errors) out.push(`  error: ${e}`);
   return out.join("\n");
 }
+
+/**
+ * One markdown table per scenario from one or more result files of the same scenarios: each cell holds every
+ * run's figure, "a / b", so runs can be compared at a glance (BENCHMARKS.md).
+ */
+export function renderMarkdown(runs: ScenarioResult[][]): string {
+  const out: string[] = [];
+  const names = [...new Set(runs.flat().map((r) => r.scenario))];
+  for (const name of names) {
+    const results = runs.map((run) => run.find((r) => r.scenario === name));
+    const first = results.find((r) => r !== undefined)!;
+    const systems = SYSTEMS.filter((s) => results.some((r) => r?.systems.includes(s)));
+    const peers = systems.filter((s) => s !== "berth");
+    const params = Object.entries(first.params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(" ");
+    const statuses = results.map((r) => (r ? r.status + (r.reason ? ` (${r.reason})` : "") : "not run"));
+    out.push(`### ${name} (${params})`, "");
+    if (statuses.some((st) => st !== "ok")) out.push(`Status: ${statuses.join(" / ")}`, "");
+    out.push(`| metric | ${[...systems, ...peers.map((p) => `berth÷${p}`)].join(" | ")} |`);
+    out.push(`|---|${[...systems, ...peers].map(() => "---:").join("|")}|`);
+    for (const section of first.sections) {
+      for (const m of section.metrics) {
+        const label = `${section.title ? `${section.title} ` : ""}${m.label}${m.unit && m.unit !== "bool" ? ` (${m.unit})` : ""}${arrow(m)}`;
+        const find = (r: ScenarioResult | undefined) => r?.sections.find((x) => x.title === section.title)?.metrics.find((x) => x.key === m.key);
+        const cells = [
+          ...systems.map((sys) => results.map((r) => formatValue(find(r)?.values[sys], m.unit)).join(" / ")),
+          ...peers.map((p) => results.map((r) => formatRatio(find(r)?.ratios?.[p])).join(" / ")),
+        ];
+        out.push(`| ${label} | ${cells.join(" | ")} |`);
+      }
+    }
+    out.push("");
+  }
+  return out.join("\n");
+}

@@ -34,8 +34,8 @@ export interface ScenarioResult {
   errors: string[];
   startedAt: string;
   durationMs: number;
-  /** Load average at the start; the share of the CPUs other work kept busy just before and just after. */
-  load: { loadavg: number[]; othersCpuBefore: number; othersCpuAfter: number };
+  /** Load average at the start (it still counts the previous scenario), and the share of the CPUs other work kept busy just before. */
+  load: { loadavg: number[]; othersCpu: number; waitedForQuietMs: number };
   /** Anything else worth keeping (raw samples, per-round details). */
   detail?: Record<string, unknown>;
 }

@@ -1,6 +1,6 @@
 /** What every scenario gets (flags, work dir, bundles, progress, ids, targets) and the helpers they share. */
 import { loadavg } from "node:os";
-import { cpuBusy } from "./host.ts";
+import { cpuBusy, waitQuiet } from "./host.ts";
 import type { Progress } from "./output.ts";
 import { addRatios, type Metric, type ScenarioResult, type Section, type SystemName } from "./result.ts";
 import { type OpenTargets, openTargets } from "./targets/index.ts";
@@ -19,6 +19,8 @@ export interface Flags {
   client?: "wrk" | "bun";
   json?: string;
   quiet: boolean;
+  /** Before each scenario, wait up to this long for other work to leave the CPUs alone. */
+  waitQuietMs?: number;
 }
 
 export interface Context {
@@ -45,6 +47,10 @@ export type MetricDef = Pick<Metric, "key" | "label" | "unit" | "better">;
 
 /** Runs one scenario into a result; a failure is recorded in it, not thrown. */
 export async function runScenario(scenario: Scenario, ctx: Context): Promise<ScenarioResult> {
+  const waitStart = Date.now();
+  if (ctx.flags.waitQuietMs) {
+    await waitQuiet(ctx.flags.waitQuietMs, (busy) => ctx.progress.set(`${scenario.name} | waiting for a quiet machine (others use ${Math.round(busy * 100)}% of the CPUs)`));
+  }
   const started = Date.now();
   const out: ScenarioResult = {
     scenario: scenario.name,
@@ -56,7 +62,7 @@ export async function runScenario(scenario: Scenario, ctx: Context): Promise<Sce
     errors: [],
     startedAt: new Date(started).toISOString(),
     durationMs: 0,
-    load: { loadavg: loadavg(), othersCpuBefore: await cpuBusy(), othersCpuAfter: 0 },
+    load: { loadavg: loadavg(), othersCpu: await cpuBusy(), waitedForQuietMs: started - waitStart },
   };
   try {
     await scenario.run(ctx, out);
@@ -68,9 +74,7 @@ export async function runScenario(scenario: Scenario, ctx: Context): Promise<Sce
   }
   addRatios(out);
   out.durationMs = Date.now() - started;
-  out.load.othersCpuAfter = await cpuBusy();
-  const busiest = Math.max(out.load.othersCpuBefore, out.load.othersCpuAfter);
-  if (busiest > BUSY) out.notes.push(`other work kept ${Math.round(busiest * 100)}% of the CPUs busy around this scenario: figures are less reliable`);
+  if (out.load.othersCpu > BUSY) out.notes.push(`other work kept ${Math.round(out.load.othersCpu * 100)}% of the CPUs busy just before this scenario: figures are less reliable`);
   return out;
 }
 
@@ -105,6 +109,13 @@ export function put(s: Section, def: MetricDef, system: SystemName, value: numbe
   }
   m.values[system] = value === undefined || (typeof value === "number" && Number.isNaN(value)) ? null : value;
   if (rounds && rounds.length > 1) (m.rounds ??= {})[system] = rounds;
+}
+
+/** Appends to the list under `key`, made on first use. */
+export function addTo<K, V>(map: Map<K, V[]>, key: K, ...values: V[]): void {
+  const list = map.get(key);
+  if (list) list.push(...values);
+  else map.set(key, values);
 }
 
 /** Up to `count` distinct messages, for notes. */

@@ -1,47 +1,41 @@
 /**
  * A runtime that is runc except at one chosen subcommand, where it first records that it got there and then
- * waits for the test to let it go: for killing berthd (or a shim) at an exact step.
+ * waits for the test to let it go: for killing berthd (or a shim) at an exact step. Built on fakeRuntime.
  */
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { fakeRuntime } from "./runtime.ts";
 
 export class StallingRuntime {
-  readonly dir = mkdtempSync(join(tmpdir(), "bfr-"));
-  readonly path = join(this.dir, "runtime");
+  private readonly fake;
 
   constructor(readonly stallOn: string) {
-    writeFileSync(this.path, `#!/bin/sh
-sub=""
-skip=0
-for a in "$@"; do
-  if [ $skip = 1 ]; then skip=0; continue; fi
-  case "$a" in --log|--log-format|--root) skip=1 ;; -*) ;; *) sub="$a"; break ;; esac
-done
-if [ "$sub" = "${stallOn}" ]; then
-  touch "${this.dir}/reached"
-  while [ ! -e "${this.dir}/go" ]; do sleep 0.01; done
-fi
-exec runc "$@"
-`);
-    chmodSync(this.path, 0o755);
+    this.fake = fakeRuntime(`  ${stallOn})
+    touch "$dir/reached"
+    while [ ! -e "$dir/go" ] && [ -d "$dir" ]; do sleep 0.01; done
+    exec runc "$@" ;;`);
+  }
+
+  get path(): string {
+    return this.fake.path;
   }
 
   /** Resolves once a call has reached the stalled subcommand. */
   async reached(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    while (!existsSync(join(this.dir, "reached"))) {
+    while (!existsSync(join(this.fake.dir, "reached"))) {
       if (Date.now() > deadline) throw new Error(`runtime never reached ${this.stallOn}`);
       await Bun.sleep(5); // a file the script touches: nothing to subscribe to
     }
   }
 
   release(): void {
-    writeFileSync(join(this.dir, "go"), "");
+    writeFileSync(join(this.fake.dir, "go"), "");
   }
 
+  /** Lets any waiting call go on, and removes the script (a call still polling sees its dir gone and goes on). */
   remove(): void {
     this.release();
-    rmSync(this.dir, { recursive: true, force: true });
+    this.fake.remove();
   }
 }

@@ -20,7 +20,9 @@ export interface AppOptions {
 }
 
 export function createApp(supervisor: Supervisor, options: AppOptions) {
-  return new Elysia()
+  // No normalizing: a field a schema does not name is refused (400), not silently dropped, so a misspelt
+  // option never looks applied.
+  return new Elysia({ normalize: false })
     .onError(({ code, error }) => handleError({ code, error }))
     // Bodies are JSON whatever the content type says: `curl -d` sends form-urlencoded by default.
     .onParse(async ({ request }) => {

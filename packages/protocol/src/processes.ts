@@ -6,7 +6,7 @@ export const Rlimit = T.Object({
   type: T.String({ pattern: "^RLIMIT_[A-Z]+$", description: 'e.g. "RLIMIT_NOFILE"' }),
   soft: T.Integer({ minimum: 0 }),
   hard: T.Integer({ minimum: 0 }),
-});
+}, { additionalProperties: false });
 
 export const AddProcess = T.Object({
   pid: Id,
@@ -23,14 +23,14 @@ export const AddProcess = T.Object({
   noNewPrivileges: T.Optional(T.Boolean()),
   apparmorProfile: T.Optional(T.String()),
   selinuxLabel: T.Optional(T.String()),
-}, { $id: "AddProcess" });
+}, { $id: "AddProcess", additionalProperties: false });
 export type AddProcess = Static<typeof AddProcess>;
 
 export const ProcessPatch = T.Object({
   closeStdin: T.Optional(T.Boolean()),
   width: T.Optional(T.Integer({ minimum: 1, maximum: 65535 })),
   height: T.Optional(T.Integer({ minimum: 1, maximum: 65535 })),
-}, { $id: "ProcessPatch" });
+}, { $id: "ProcessPatch", additionalProperties: false });
 export type ProcessPatch = Static<typeof ProcessPatch>;
 
 export const WaitResult = T.Object({ status: T.Integer() }, { $id: "WaitResult" });

@@ -27,14 +27,14 @@ export const CreateContainer = T.Object({
   runtimeArgs: T.Optional(T.Array(T.String())),
   checkpoint: T.Optional(T.String({ pattern: ID_PATTERN, description: "restore this checkpoint (runc restore) instead of starting anew" })),
   checkpointDir: T.Optional(AbsolutePath),
-}, { $id: "CreateContainer" });
+}, { $id: "CreateContainer", additionalProperties: false });
 export type CreateContainer = Static<typeof CreateContainer>;
 
 export const User = T.Object({
   uid: T.Integer({ minimum: 0 }),
   gid: T.Integer({ minimum: 0 }),
   additionalGids: T.Optional(T.Array(T.Integer({ minimum: 0 }))),
-});
+}, { additionalProperties: false });
 export type User = Static<typeof User>;
 
 export const ProcessStatus = T.Union([T.Literal("running"), T.Literal("exited")]);
@@ -75,7 +75,7 @@ export const SignalRequest = T.Object({
   signal: T.Union([T.Integer({ minimum: 1, maximum: 64 }), T.String({ minLength: 1 })], {
     description: 'a signal number or a name such as "SIGTERM"',
   }),
-}, { $id: "SignalRequest" });
+}, { $id: "SignalRequest", additionalProperties: false });
 export type SignalRequest = Static<typeof SignalRequest>;
 
 export const EventType = T.Union([

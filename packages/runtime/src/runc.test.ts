@@ -193,37 +193,6 @@ describe("Runc with a fake runtime", () => {
     expect(await r.create("c2", { bundle: "/b", pidFile: "/p", stdio: ["ignore", "ignore", "ignore"] })).toEqual({});
     expect(f.argv().slice(4)).toEqual(["create", "--bundle", "/b", "--pid-file", "/p", "c2"]);
   });
-});
-
-describe("Runc operations with a fake runtime", () => {
-  test("update sends the resources to the runtime's stdin as JSON", async () => {
-    const f = fake(`cat > "$0.stdin"`);
-    const resources = { memory: { limit: 1 << 26 }, cpu: { shares: 512, cpus: "0-1" }, pids: { limit: 50 } };
-    await runc(f.binary).update("c1", resources);
-    expect(f.argv().slice(4)).toEqual(["update", "--resources", "-", "c1"]);
-    expect(JSON.parse(readFileSync(`${f.binary}.stdin`, "utf8"))).toEqual(resources);
-  });
-
-  test("a failed checkpoint carries CRIU's own error lines from the work dir's dump.log", async () => {
-    const work = mkdtempSync(join(dir, "criu-"));
-    writeFileSync(join(work, "dump.log"), [
-      "(00.011432) Warn (criu/kerndat.c:1): not fatal",
-      "(00.011434) Error (criu/vdso.c:613): vdso: Failed to fill self vdso symtable",
-      "(00.011505) Error (criu/kerndat.c:1615): kerndat_vdso_fill_symtable failed when initializing kerndat.",
-    ].join("\n"));
-    const f = fake(failing(`criu failed: type DUMP errno 0\nlog file: ${work}/dump.log`));
-    const err = await rejection(runc(f.binary).checkpoint("c1", { imagePath: "/i", workPath: work }));
-    expect(err).toBeInstanceOf(RuntimeError);
-    expect(err.code).toBe("runtime_error");
-    expect(err.message).toBe("criu failed: type DUMP errno 0: Error (criu/vdso.c:613): vdso: Failed to fill self vdso symtable; "
-      + "Error (criu/kerndat.c:1615): kerndat_vdso_fill_symtable failed when initializing kerndat.");
-  });
-
-  test("a failed checkpoint without a CRIU log keeps runc's message", async () => {
-    const f = fake(failing("criu failed: type DUMP errno 0"));
-    const err = await rejection(runc(f.binary).checkpoint("c1", { imagePath: "/i", workPath: join(dir, "no-such-work") }));
-    expect(err.message).toBe("criu failed: type DUMP errno 0");
-  });
 
   test("restore hands back the pipes it was asked for", async () => {
     const f = fake(`echo restored`);

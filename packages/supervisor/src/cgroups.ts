@@ -1,20 +1,11 @@
-/** Reading a container's cgroups directly (no runtime call): its pids, for listings that must stay cheap. */
+/** A container's pids and freezer state, read from its cgroups (located by @berth/sys) with no runtime call. */
 import { readFileSync } from "node:fs";
+import { cgroupsOf } from "@berth/sys";
 
-const CGROUP_ROOT = "/sys/fs/cgroup";
-
-/** The cgroup.procs file that lists every process of the cgroup `pid` is in (pids controller on v1, unified on v2). */
+/** The cgroup.procs file listing every process of the cgroup `pid` is in (pids controller on v1, unified on v2). */
 export function procsFileOf(pid: number): string | undefined {
-  let lines: string[];
-  try {
-    lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
-  } catch {
-    return undefined;
-  }
-  const v1 = lines.find((l) => l.split(":")[1]?.split(",").includes("pids"));
-  if (v1) return `${CGROUP_ROOT}/pids${v1.split(":")[2]}/cgroup.procs`;
-  const v2 = lines.find((l) => l.startsWith("0::"));
-  return v2 ? `${CGROUP_ROOT}${v2.slice(3)}/cgroup.procs` : undefined;
+  const dir = cgroupsOf(pid)?.dir("pids");
+  return dir === undefined ? undefined : `${dir}/cgroup.procs`;
 }
 
 export function readPids(procsFile: string | undefined): number[] {
@@ -26,19 +17,14 @@ export function readPids(procsFile: string | undefined): number[] {
   }
 }
 
-/** Whether the freezer holds the cgroup of `pid` frozen (a paused container); v1 freezer or v2 cgroup.freeze. */
+/** Whether the freezer holds the cgroup of `pid` frozen (a paused container): v1 freezer.state or v2 cgroup.freeze. */
 export function isFrozen(pid: number): boolean {
-  let lines: string[];
+  const cgroups = cgroupsOf(pid);
+  const dir = cgroups?.dir("freezer");
+  if (!cgroups || dir === undefined) return false;
   try {
-    lines = readFileSync(`/proc/${pid}/cgroup`, "utf8").split("\n");
-  } catch {
-    return false;
-  }
-  const v1 = lines.find((l) => l.split(":")[1]?.split(",").includes("freezer"));
-  try {
-    if (v1) return readFileSync(`${CGROUP_ROOT}/freezer${v1.split(":")[2]}/freezer.state`, "utf8").trim() !== "THAWED";
-    const v2 = lines.find((l) => l.startsWith("0::"));
-    return v2 !== undefined && readFileSync(`${CGROUP_ROOT}${v2.slice(3)}/cgroup.freeze`, "utf8").trim() === "1";
+    if (cgroups.version === 1) return readFileSync(`${dir}/freezer.state`, "utf8").trim() !== "THAWED";
+    return readFileSync(`${dir}/cgroup.freeze`, "utf8").trim() === "1";
   } catch {
     return false;
   }

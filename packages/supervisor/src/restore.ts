@@ -19,9 +19,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ID_PATTERN, nowRfc3339, type ShimState } from "@berth/protocol";
-import { Runc } from "@berth/runtime";
 import { type ContainerLayout, readContainerRecord, readProcessRecords, readShimRecord } from "@berth/state";
-import { isLive, processStartTime, sendSignal, spawn } from "@berth/sys";
+import { isLive, processStartTime, sendSignal } from "@berth/sys";
 import { isFrozen, procsFileOf } from "./cgroups.ts";
 import { ContainerEntry } from "./container.ts";
 import { ExecEntry } from "./exec.ts";
@@ -123,7 +122,7 @@ async function discardUnreadable(supervisor: Supervisor, name: string, layout: C
   supervisor.config.logger.warn("unreadable container state; cleaning it up", { container: name });
   if (shimPid !== undefined) sendSignal(shimPid, 9);
   if (idPattern.test(name)) {
-    const runc = new Runc({ binary: supervisor.config.runtime, globalArgs: supervisor.config.runtimeArgs, logDir: layout.runcLogDir, timeoutMs: supervisor.config.startTimeoutMs, spawn });
+    const runc = supervisor.runtime(layout);
     const state = await runc.state(name).catch(() => undefined);
     await runc.delete(name, { force: true }).catch(() => {});
     const last = supervisor.events.journal.stored().findLast((e) => e.id === name);

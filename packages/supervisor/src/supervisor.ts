@@ -10,7 +10,7 @@ import {
   BerthError, type Container, type CreateContainer, type ExitRecord, nowRfc3339, parseSignal, type State, wrapError,
 } from "@berth/protocol";
 import { Runc } from "@berth/runtime";
-import { type ContainerRecord, readExitRecord, readOomRecord, StateLayout, writeContainerRecord } from "@berth/state";
+import { type ContainerLayout, type ContainerRecord, readExitRecord, readOomRecord, StateLayout, writeContainerRecord } from "@berth/state";
 import { processExists, processStartTime, spawn } from "@berth/sys";
 import { procsFileOf } from "./cgroups.ts";
 import { restoreFrom } from "./checkpoints.ts";
@@ -133,10 +133,15 @@ export class Supervisor {
 
   /** The runtime as this container was created with (its own runtime and global args). */
   runtimeFor(entry: ContainerEntry): Runc {
+    return this.runtime(entry.layout, entry.record);
+  }
+
+  /** A runtime logging into `layout`; berthd's own runtime and global args unless `choice` names others. */
+  runtime(layout: ContainerLayout, choice?: { runtime: string; runtimeArgs: string[] }): Runc {
     return new Runc({
-      binary: entry.record.runtime,
-      globalArgs: entry.record.runtimeArgs,
-      logDir: entry.layout.runcLogDir,
+      binary: choice?.runtime ?? this.config.runtime,
+      globalArgs: choice?.runtimeArgs ?? this.config.runtimeArgs,
+      logDir: layout.runcLogDir,
       timeoutMs: this.config.startTimeoutMs,
       spawn,
     });
@@ -266,7 +271,7 @@ export class Supervisor {
    * Whether this container (this instance of its id) already has the event in the journal: a berthd that died
    * between journaling and releasing must not report it twice. Only restored containers can have that.
    */
-  hasEvent(entry: ContainerEntry, type: "start-container" | "start-process" | "exit", pid?: string): boolean {
+  hasEvent(entry: ContainerEntry, type: "start-container" | "start-process" | "exit" | "oom", pid?: string): boolean {
     if (!entry.restored) return false;
     const since = entry.record.createdAt;
     return this.events.journal.stored().some((e) => e.id === entry.id && e.type === type && e.pid === pid && e.timestamp >= since);
@@ -290,7 +295,7 @@ export class Supervisor {
   private release(entry: ContainerEntry, exit: ExitRecord): void {
     // A container that never reached start-container (berthd died while creating it) leaves no events.
     const report = entry.started && !this.hasEvent(entry, "exit", "init");
-    if (report && readOomRecord(entry.layout)) this.events.emit({ type: "oom", id: entry.id });
+    if (report && readOomRecord(entry.layout) && !this.hasEvent(entry, "oom")) this.events.emit({ type: "oom", id: entry.id });
     const event = report ? this.events.record({ type: "exit", id: entry.id, pid: "init", status: exit.status }) : undefined;
     entry.status = "released";
     entry.shim?.close();

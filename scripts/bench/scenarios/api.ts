@@ -2,7 +2,7 @@
 import { httpClient } from "../flags.ts";
 import { bunLoad, type LoadResult, wrk } from "../httpload.ts";
 import { pool } from "../load.ts";
-import { put, type Scenario, section, targetsFor } from "../scenario.ts";
+import { addTo, put, type Scenario, section, targetsFor } from "../scenario.ts";
 import { median, sum } from "../stats.ts";
 
 const PATHS = ["/v1/containers", "/healthz"];
@@ -32,7 +32,7 @@ export const api: Scenario = {
           const result = client === "wrk"
             ? await wrk(`${berth.tcpUrl}${path}`, { authorization: `Bearer ${berth.token}` }, connections, durationMs)
             : await bunLoad(() => berth.fetch(path), connections, durationMs);
-          (results.get(path) ?? results.set(path, []).get(path)!).push(result);
+          addTo(results, path, result);
         }
       }
       await berth.removeAll();

@@ -6,7 +6,7 @@ import { sleep } from "../exec.ts";
 import { pool } from "../load.ts";
 import { memoryOf, MiB, smapsRollup } from "../memory.ts";
 import type { SystemName } from "../result.ts";
-import { put, rotate, type MetricDef, type Scenario, section, targetsFor } from "../scenario.ts";
+import { addTo, type MetricDef, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
 import { median } from "../stats.ts";
 
 const SETTLE_MS = 1500;
@@ -37,7 +37,7 @@ export const density: Scenario = {
     const record = (system: SystemName, key: string, value: number | undefined) => {
       if (value === undefined) return;
       const m = figures.get(system) ?? figures.set(system, new Map()).get(system)!;
-      (m.get(key) ?? m.set(key, []).get(key)!).push(value);
+      addTo(m, key, value);
     };
     try {
       for (let r = 0; r < rounds; r++) {

@@ -6,7 +6,7 @@
  */
 import { sleep } from "../exec.ts";
 import type { SystemName } from "../result.ts";
-import { distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { addTo, distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
 import { summarize } from "../stats.ts";
 
 type Mode = "direct" | "api";
@@ -39,7 +39,7 @@ export const exit: Scenario = {
               const status = await Promise.race([c.exited, sleep(30_000).then(() => Number.NaN)]);
               const ms = performance.now() - t0;
               if (status !== 137) throw new Error(`${mode}: exit status ${status}, expected 137`);
-              (samples.get(`${t.name}/${mode}`) ?? samples.set(`${t.name}/${mode}`, []).get(`${t.name}/${mode}`)!).push(ms);
+              addTo(samples, `${t.name}/${mode}`, ms);
               await t.remove(id).catch(() => {});
             } catch (err) {
               errs.push((err as Error).message);

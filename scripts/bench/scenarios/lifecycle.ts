@@ -1,7 +1,7 @@
 /** lifecycle: C workers loop create → start → wait → delete of a `true` container for a duration. */
 import { loopFor } from "../load.ts";
 import type { SystemName } from "../result.ts";
-import { distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { addTo, distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
 import { median, sum } from "../stats.ts";
 
 export const lifecycle: Scenario = {
@@ -26,8 +26,8 @@ export const lifecycle: Scenario = {
             if (status !== 0) throw new Error(`exit status ${status}, expected 0`);
           }, (done, failed) => ctx.progress.set(`${phase} | ${t.name} ${done} done, ${failed} errors`));
           await t.removeAll();
-          (rates.get(t.name) ?? rates.set(t.name, []).get(t.name)!).push(outcome.completed / (outcome.elapsedMs / 1000));
-          (errors.get(t.name) ?? errors.set(t.name, []).get(t.name)!).push(...outcome.errors);
+          addTo(rates, t.name, outcome.completed / (outcome.elapsedMs / 1000));
+          addTo(errors, t.name, ...outcome.errors);
         }
       }
       for (const t of targets.all) {

@@ -8,7 +8,7 @@
 import { pool } from "../load.ts";
 import { kill, waitGone } from "../procs.ts";
 import type { SystemName } from "../result.ts";
-import { distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { addTo, distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
 import type { Target } from "../targets/index.ts";
 import { median } from "../stats.ts";
 
@@ -42,7 +42,7 @@ export const restore: Scenario = {
           const phase = `restore round ${r + 1}/${rounds}`;
           try {
             const round = await measure(t, n, ctx.id, ctx.bundles.sleeper, (text) => ctx.progress.set(`${phase} | ${t.name} ${text}`));
-            (results.get(t.name) ?? results.set(t.name, []).get(t.name)!).push(round);
+            addTo(results, t.name, round);
           } catch (err) {
             errors.push(`${t.name}: ${(err as Error).message}`);
           }

@@ -1,7 +1,7 @@
 /** start: N idle containers at concurrency C, per system: containers/s and create latency. */
 import { pool } from "../load.ts";
 import type { SystemName } from "../result.ts";
-import { distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { addTo, distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
 import { median, summarize } from "../stats.ts";
 
 export const start: Scenario = {
@@ -31,9 +31,9 @@ export const start: Scenario = {
             }, (done) => ctx.progress.set(`${phase} | ${t.name} ${done}/${n}`));
             ctx.progress.set(`${phase} | ${t.name} removing ${samples.length}`);
             await t.removeAll();
-            (latency.get(t.name) ?? latency.set(t.name, []).get(t.name)!).push(...samples);
-            (rates.get(t.name) ?? rates.set(t.name, []).get(t.name)!).push(samples.length / (outcome.elapsedMs / 1000));
-            (errors.get(t.name) ?? errors.set(t.name, []).get(t.name)!).push(...outcome.errors);
+            addTo(latency, t.name, ...samples);
+            addTo(rates, t.name, samples.length / (outcome.elapsedMs / 1000));
+            addTo(errors, t.name, ...outcome.errors);
           }
         }
         for (const t of targets.all) {

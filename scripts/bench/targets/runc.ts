@@ -70,9 +70,8 @@ export class RuncTarget implements Target {
       if (proc.exitCode !== null) throw this.failure(`run ${id}`, proc.exitCode);
       await sleep(delay);
     }
-    let pid = 0;
-    for (let tries = 0; !pid && tries < 100; tries++) pid = Number(readFileSync(pidFile, "utf8")) || (await sleep(1), 0);
-    return { id, pid, exited: proc.exited };
+    // runc writes the pid file whole (a temporary file renamed into place).
+    return { id, pid: Number(readFileSync(pidFile, "utf8")), exited: proc.exited };
   }
 
   async runToExit(id: string, bundle: string): Promise<number> {

@@ -16,6 +16,7 @@ export function containerRoutes(supervisor: Supervisor) {
       return container;
     }, {
       body: CreateContainer,
+      parse: "json",
       response: { 201: Container, ...errors },
       detail: { summary: "Create and start a container; answers once its init process runs" },
     })
@@ -30,6 +31,7 @@ export function containerRoutes(supervisor: Supervisor) {
     }, {
       params: IdParams,
       body: SignalRequest,
+      parse: "json",
       response: { 204: t.Void(), ...errors },
       detail: { summary: "Send a signal to a process of the container" },
     });

@@ -16,6 +16,7 @@ export function processRoutes(supervisor: Supervisor) {
     }, {
       params: IdParams,
       body: AddProcess,
+      parse: "json",
       response: { 201: Process, ...errors },
       detail: { summary: "Run an exec in the container; answers once it runs, with its host pid" },
     })
@@ -30,6 +31,7 @@ export function processRoutes(supervisor: Supervisor) {
     }, {
       params: ProcessParams,
       body: ProcessPatch,
+      parse: "json",
       response: { 204: t.Void(), ...errors },
       detail: { summary: "Close the process's stdin, or resize its terminal" },
     })

@@ -1,0 +1,133 @@
+/**
+ * The containers group: list, inspect, kill, pause, resume, update and delete, plus start and stats from their
+ * own files. Each of these also works without the word `containers` (`berth kill ID`).
+ */
+import type { Resources } from "@berth/protocol";
+import { type OptionSpecs, UsageError } from "../args.ts";
+import { batch } from "../batch.ts";
+import { command, type Group, JSON_OPTION, PID_OPTION } from "../command.ts";
+import { json, line } from "../output.ts";
+import { parseSize } from "../units.ts";
+import { containerDetails, containersTable } from "../views.ts";
+import { start } from "./start.ts";
+import { stats } from "./stats.ts";
+
+const list = command({
+  name: "list",
+  aliases: ["ls"],
+  summary: "List containers: ID, STATUS, PIDS, BUNDLE, sorted by id",
+  options: { ...JSON_OPTION, quiet: { type: "boolean", short: "q", help: "print only the ids" } },
+  async run({ client }, { json: asJson, quiet }) {
+    const containers = await client.containers();
+    if (asJson) return json(containers);
+    await line(quiet ? containers.map((c) => c.id).sort().join("\n") : containersTable(containers));
+  },
+});
+
+const inspect = command({
+  name: "inspect",
+  aliases: ["info"],
+  summary: "Show one container and its processes, or one process with --pid",
+  args: "ID",
+  arity: [1, 1],
+  options: { ...JSON_OPTION, pid: { type: "string", arg: "P", help: "show this process (\"init\" or an exec id) instead, as JSON" } },
+  async run({ client }, { json: asJson, pid }, [id]) {
+    if (pid !== undefined) return json(await client.process(id!, pid));
+    const container = await client.container(id!);
+    await (asJson ? json(container) : line(containerDetails(container)));
+  },
+});
+
+const kill = command({
+  name: "kill",
+  summary: "Send a signal to a process of the container (default: SIGTERM to its init)",
+  args: "ID",
+  arity: [1, 1],
+  options: { ...PID_OPTION, signal: { type: "string", short: "s", arg: "S", help: "signal name or number: SIGKILL, KILL, 9 (default SIGTERM)" } },
+  async run({ client }, { pid, signal = "SIGTERM" }, [id]) {
+    await client.signal(id!, { pid: pid ?? "init", signal: /^\d+$/.test(signal) ? Number(signal) : signal });
+  },
+});
+
+/** pause and resume: the PATCH of the container's status. */
+const setStatus = (name: string, status: "paused" | "running", summary: string) => command({
+  name,
+  summary,
+  args: "ID",
+  arity: [1, 1],
+  options: JSON_OPTION,
+  async run({ client }, { json: asJson }, [id]) {
+    const container = await client.update(id!, { status });
+    if (asJson) await json(container);
+  },
+});
+
+const pause = setStatus("pause", "paused", "Freeze every process of the container");
+const resume = setStatus("resume", "running", "Thaw a paused container");
+
+type Field = keyof Resources;
+const size = (field: Field, help: string) => ({ field, parse: parseSize, help: `${help} in bytes, or 512k, 64m, 1g; -1 removes it` });
+const number = (field: Field, help: string) => ({ field, parse: toInteger, help });
+const cpus = (field: Field, help: string) => ({ field, parse: (_: string, v: string) => v, help });
+
+/** Each flag of `update` and the Resources field it sets. */
+const RESOURCE_FLAGS = {
+  "memory-limit": size("memoryLimit", "memory limit"),
+  "memory-reservation": size("memoryReservation", "memory soft limit"),
+  "memory-swap": size("memorySwap", "memory plus swap limit"),
+  "kernel-memory-limit": size("kernelMemoryLimit", "kernel memory limit (ignored by runc on recent kernels)"),
+  "cpu-shares": number("cpuShares", "relative CPU weight"),
+  "cpu-period": number("cpuPeriod", "CFS period in microseconds"),
+  "cpu-quota": number("cpuQuota", "CFS quota in microseconds per period; -1 removes it"),
+  "cpuset-cpus": cpus("cpusetCpus", "CPUs the container may use, e.g. 0-2,4"),
+  "cpuset-mems": cpus("cpusetMems", "memory nodes the container may use, e.g. 0"),
+  "blkio-weight": number("blkioWeight", "block IO weight, 10 to 1000"),
+  "pids-limit": number("pidsLimit", "maximum number of processes; -1 removes it"),
+};
+
+function toInteger(flag: string, value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new UsageError(`--${flag} must be an integer, not ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+const RESOURCE_OPTIONS: OptionSpecs = Object.fromEntries(Object.entries(RESOURCE_FLAGS).map(([flag, { help }]) =>
+  [flag, { type: "string", arg: flag.startsWith("cpuset") ? "LIST" : "N", help }]));
+
+const update = command({
+  name: "update",
+  summary: "Change the container's resource limits (runc update); only the flags given change",
+  args: "ID",
+  arity: [1, 1],
+  options: { ...RESOURCE_OPTIONS, ...JSON_OPTION },
+  async run({ client }, values, [id]) {
+    const resources: Record<string, string | number> = {};
+    for (const [flag, { field, parse }] of Object.entries(RESOURCE_FLAGS)) {
+      const value = (values as Record<string, unknown>)[flag];
+      if (typeof value === "string") resources[field] = parse(flag, value);
+    }
+    if (!Object.keys(resources).length) throw new UsageError(`update needs at least one of --${Object.keys(RESOURCE_FLAGS).join(", --")}`);
+    const container = await client.update(id!, { resources: resources as Resources });
+    if (values.json) await json(container);
+  },
+});
+
+const remove = command({
+  name: "delete",
+  aliases: ["rm"],
+  summary: "Remove containers; a running one only with --force (SIGKILL, then wait for its exit)",
+  details: "berthd removes a container by itself when its init exits, so this is for running containers.",
+  args: "ID [ID...]",
+  arity: [1, Infinity],
+  options: { force: { type: "boolean", short: "f", help: "kill a running container (thawed first if paused) and remove it" } },
+  async run({ client }, { force }, ids) {
+    const { failed } = await batch(ids, "deleting", (id) => id, (id) => client.remove(id, force ?? false));
+    return failed ? 1 : 0;
+  },
+});
+
+export const containers: Group = {
+  name: "containers",
+  aliases: ["container", "c"],
+  summary: "Manage containers (these commands also work without the word 'containers')",
+  commands: [list, start, inspect, kill, pause, resume, update, stats, remove],
+};

@@ -1,0 +1,34 @@
+/** Sizes and times as people type and read them: "64m" or "1GiB" in flags, "64.0MiB" and "1.25s" in tables, "10m" ago. */
+import { UsageError } from "./args.ts";
+
+const POWERS: Record<string, number> = { "": 0, b: 0, k: 1, m: 2, g: 3, t: 4 };
+
+/** Bytes from "1048576", "512k", "64m", "1g", "2GiB" (powers of 1024); "-1" stays -1, "no limit" to the API. */
+export function parseSize(flag: string, value: string): number {
+  if (value === "-1") return -1;
+  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b))?$/i.exec(value.trim());
+  if (!m) throw new UsageError(`--${flag} must be a size such as 67108864, 512k, 64m or 1g (or -1), not ${JSON.stringify(value)}`);
+  const power = POWERS[(m[2] ?? m[3] ?? "").toLowerCase()]!;
+  return Math.round(Number(m[1]) * 1024 ** power);
+}
+
+export function formatBytes(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) (v /= 1024), i++;
+  return i === 0 ? `${n}B` : `${v.toFixed(1)}${units[i]}`;
+}
+
+/** Nanoseconds of CPU time, in seconds. */
+export function formatNanos(ns: number): string {
+  return `${(ns / 1e9).toFixed(2)}s`;
+}
+
+const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** An RFC 3339 time as given, or a duration ago ("90s", "10m", "2h", "1d") as an RFC 3339 time. */
+export function parseSince(value: string, now = Date.now()): string {
+  const m = /^(\d+)([smhd])$/.exec(value);
+  return m ? new Date(now - Number(m[1]) * DURATION_MS[m[2]!]!).toISOString() : value;
+}

@@ -7,7 +7,7 @@ import { bundle, uid } from "./helpers/bundles.ts";
 import { type Daemon, useDaemon, REPO, removeContainers } from "./helpers/daemon.ts";
 
 let d: Daemon;
-useDaemon((daemon) => (d = daemon), { args: ["--log-level", "debug"] });
+useDaemon((daemon) => (d = daemon), { args: ["--log-level", "debug", "--metrics-per-container"] });
 
 /** Sample values of a metric family from the text exposition, by label set. */
 async function scrape(name: string): Promise<Map<string, number>> {
@@ -31,12 +31,18 @@ test("/metrics is Prometheus text, and the numbers move with what berthd does", 
   expect((await scrape("berth_containers")).get('{status="running"}')).toBe(1);
   expect((await scrape("berth_shims")).get("")).toBe(1);
   expect((await scrape("berth_event_subscribers")).get("")).toBeGreaterThanOrEqual(1);
+  // The container operations are timed too, and --metrics-per-container exports its usage.
+  for (const status of ["paused", "running"]) expect((await d.json("PATCH", `/v1/containers/${id}`, { status })).status).toBe(200);
+  expect((await d.json("GET", `/v1/containers/${id}/stats`)).status).toBe(200);
+  expect((await scrape("berth_container_pids")).get(`{id="${id}"}`)).toBe(1);
+  expect((await scrape("berth_container_memory_bytes")).get(`{id="${id}"}`)).toBeGreaterThan(0);
+  expect((await scrape("berth_container_cpu_seconds")).get(`{id="${id}"}`)).toBeGreaterThanOrEqual(0);
   await d.signal(id, "SIGKILL");
   await events.until((i) => i.data.type === "exit" && i.data.pid === "init");
   events.close();
 
   const after = await scrape("berth_operation_duration_seconds_count");
-  for (const op of ["create", "start", "exec"]) {
+  for (const op of ["create", "start", "exec", "pause", "resume", "stats"]) {
     expect((after.get(`{operation="${op}"}`) ?? 0) - (before.get(`{operation="${op}"}`) ?? 0)).toBe(1);
   }
   expect((await scrape("berth_exit_to_event_seconds_count")).get("")).toBeGreaterThanOrEqual(2);

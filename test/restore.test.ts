@@ -48,10 +48,18 @@ test("after SIGKILL and restart, containers are listed as they were and everythi
   expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "after", args: ["true"] })).status).toBe(201);
   expect((await d.json("POST", `/v1/containers/${id}/processes/after/wait`)).body).toEqual({ status: 0 });
   expect(await (await d.fetch(`/v1/containers/${id}/processes/init/logs`)).text()).toBe("started\n");
+  expect((await d.json<{ pids: { current: number } }>("GET", `/v1/containers/${id}/stats`)).body.pids.current).toBe(1);
+  expect((await d.json<Container>("PATCH", `/v1/containers/${id}`, { status: "paused" })).body.status).toBe("paused");
+  // A paused container is restored paused.
+  await d.kill("SIGKILL");
+  await d.launch();
+  expect((await d.json<Container>("GET", `/v1/containers/${id}`)).body.status).toBe("paused");
+  expect((await d.json<Container>("PATCH", `/v1/containers/${id}`, { status: "running" })).body.status).toBe("running");
   const events = d.events(`id=${id}&after=${seq}`);
   expect(await d.signal(id, "SIGKILL")).toBe(204);
   const seen = await events.until((i) => i.data.type === "exit" && i.data.pid === "init");
   events.close();
+  expect(seen.filter((i) => i.data.type !== "exit").map((i) => i.data.type)).toEqual(["start-process", "pause", "resume"]);
   expect(exits(seen)).toEqual([[id, "shell", 0], [id, "after", 0], [id, "init", 137]]);
 });
 

@@ -16,6 +16,7 @@ export interface Flags {
   tlsKey?: string;
   shim?: string;
   logMaxBytes: number;
+  metricsPerContainer: boolean;
 }
 
 export const USAGE = `usage: bun run berthd [flags]
@@ -30,7 +31,8 @@ export const USAGE = `usage: bun run berthd [flags]
   --token-file PATH        bearer token for TCP (default <state-dir>/api-token)
   --tls-cert PATH, --tls-key PATH   TLS for TCP listeners
   --shim PATH              berth-shim binary (default dist/berth-shim, else the shim's source under bun)
-  --log-max-size SIZE      rotate captured output logs at SIZE (default 16MiB)`;
+  --log-max-size SIZE      rotate captured output logs at SIZE (default 16MiB)
+  --metrics-per-container  also export cpu, memory and pids of each container in /metrics`;
 
 /** "30s", "500ms", "2m", "1h" or plain milliseconds. */
 export function parseDuration(s: string): number {
@@ -65,6 +67,7 @@ export function parseFlags(argv: string[]): Flags {
       "tls-key": { type: "string" },
       shim: { type: "string" },
       "log-max-size": { type: "string", default: "16MiB" },
+      "metrics-per-container": { type: "boolean", default: false },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -90,5 +93,6 @@ export function parseFlags(argv: string[]): Flags {
     ...(values["tls-cert"] ? { tlsCert: values["tls-cert"], tlsKey: values["tls-key"] } : {}),
     ...(values.shim ? { shim: values.shim } : {}),
     logMaxBytes: parseSize(values["log-max-size"]),
+    metricsPerContainer: values["metrics-per-container"],
   };
 }

@@ -38,6 +38,7 @@ try {
     retainCount: flags.retainCount,
     shimCommand: shimCommand(flags.shim),
     logMaxBytes: flags.logMaxBytes,
+    metricsPerContainer: flags.metricsPerContainer,
     logger,
   });
   const token = loadOrCreateToken(flags.tokenFile);

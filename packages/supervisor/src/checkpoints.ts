@@ -41,12 +41,12 @@ export class Checkpoints {
       };
       try {
         writeFileDurable(configOf(path), JSON.stringify(checkpoint));
-        await this.supervisor.runtimeFor(entry).checkpoint(id, {
+        await this.supervisor.metrics.time("checkpoint", () => this.supervisor.runtimeFor(entry).checkpoint(id, {
           ...criuOptions(checkpoint),
           imagePath: path,
           workPath: join(path, "criu.work"),
           leaveRunning: !checkpoint.exit,
-        });
+        }));
       } catch (err) {
         rmSync(path, { recursive: true, force: true });
         try {

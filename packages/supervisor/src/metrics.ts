@@ -19,6 +19,15 @@ export interface MetricsSource {
   subscribers(): number;
   journalEvents(): number;
   eventsWritten(): number;
+  /** Per-container usage, or undefined when berthd runs without --metrics-per-container. */
+  perContainer?(): ContainerUsage[];
+}
+
+export interface ContainerUsage {
+  id: string;
+  cpuSeconds: number;
+  memoryBytes: number;
+  pids: number;
 }
 
 export class Metrics {
@@ -28,6 +37,8 @@ export class Metrics {
   private readonly requests: Counter<"method" | "route" | "status">;
   private readonly runtimeErrors: Counter<"operation">;
   private readonly restoreSeconds: Gauge<never>;
+  private readonly perContainer: (() => ContainerUsage[]) | undefined;
+  private usage: ContainerUsage[] = [];
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
@@ -53,6 +64,22 @@ export class Metrics {
     });
     new Gauge({ name: "berth_shims", help: "Shims berthd is connected to", registers, collect() { this.set(source.shims()); } });
     new Gauge({ name: "berth_event_subscribers", help: "Live event stream subscribers", registers, collect() { this.set(source.subscribers()); } });
+    this.perContainer = source.perContainer?.bind(source);
+    if (this.perContainer) {
+      // Cgroup reads for every running container on a scrape: that is why it is a flag. text() reads them once
+      // for the three families.
+      const usage = () => this.usage;
+      const family = (name: string, help: string, value: (u: ContainerUsage) => number) => new Gauge({
+        name, help, labelNames: ["id"], registers,
+        collect() {
+          this.reset();
+          for (const u of usage()) this.set({ id: u.id }, value(u));
+        },
+      });
+      family("berth_container_cpu_seconds", "CPU time the container has used", (u) => u.cpuSeconds);
+      family("berth_container_memory_bytes", "Memory the container uses", (u) => u.memoryBytes);
+      family("berth_container_pids", "Processes in the container", (u) => u.pids);
+    }
     new Gauge({ name: "berth_journal_events", help: "Events the journal keeps for replay", registers, collect() { this.set(source.journalEvents()); } });
   }
 
@@ -69,6 +96,10 @@ export class Metrics {
     }
   }
 
+  observe(operation: Operation, seconds: number): void {
+    this.durations.observe({ operation }, seconds);
+  }
+
   exitPublished(exitedAt: string): void {
     const ms = Date.now() - Date.parse(exitedAt);
     if (Number.isFinite(ms)) this.exitToEvent.observe(Math.max(ms, 0) / 1000);
@@ -83,6 +114,7 @@ export class Metrics {
   }
 
   text(): Promise<string> {
+    if (this.perContainer) this.usage = this.perContainer();
     return this.registry.metrics();
   }
 

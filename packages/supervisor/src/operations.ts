@@ -42,6 +42,11 @@ export class ContainerOperations {
    */
   async remove(id: string, force: boolean): Promise<void> {
     const entry = this.supervisor.container(id);
+    await this.supervisor.metrics.time("delete", () => this.removeEntry(entry, force));
+  }
+
+  private async removeEntry(entry: ContainerEntry, force: boolean): Promise<void> {
+    const { id } = entry;
     await entry.queue.run(async () => {
       if (entry.status === "released" || isStopped(entry)) return;
       if (!force) throw new BerthError("failed_precondition", `cannot delete container ${id}: it is ${entry.status} (use force to kill it)`);
@@ -62,14 +67,17 @@ export class ContainerOperations {
   /** Read from the container's cgroups, not through the runtime. */
   stats(id: string): Stats {
     const entry = this.supervisor.container(id);
+    const started = performance.now();
     const cgroups = isStopped(entry) ? undefined : cgroupsOf(entry.systemPid);
     if (!cgroups) throw new BerthError("failed_precondition", `cannot read stats of container ${id}: it is stopped`);
-    return readStats(cgroups);
+    const stats = readStats(cgroups);
+    this.supervisor.metrics.observe("stats", (performance.now() - started) / 1000);
+    return stats;
   }
 
   /** On the queue: runs the runtime call, sets the new status, then emits the operation's event. */
   private async apply(entry: ContainerEntry, op: Operation, call: () => Promise<void>, status?: "paused" | "running"): Promise<void> {
-    await call().catch((err) => {
+    await this.supervisor.metrics.time(op, call).catch((err) => {
       throw wrapError(`${op} container ${entry.id}`, err);
     });
     if (status) entry.status = status;

@@ -11,7 +11,7 @@ import {
 } from "@berth/protocol";
 import { Runc } from "@berth/runtime";
 import { type ContainerLayout, type ContainerRecord, readExitRecord, readOomRecord, StateLayout, writeContainerRecord } from "@berth/state";
-import { processExists, processStartTime, spawn } from "@berth/sys";
+import { cgroupsOf, processExists, processStartTime, spawn } from "@berth/sys";
 import { procsFileOf } from "./cgroups.ts";
 import { restoreFrom } from "./checkpoints.ts";
 import { ContainerEntry, readInitSpec } from "./container.ts";
@@ -19,7 +19,8 @@ import { EventBroker } from "./events.ts";
 import { Journal } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import { machineInfo } from "./machine.ts";
-import { Metrics } from "./metrics.ts";
+import { type ContainerUsage, Metrics } from "./metrics.ts";
+import { readStats } from "./stats.ts";
 import { Processes } from "./processes.ts";
 import { restoreAll } from "./restore.ts";
 import { type ExitNotice, startShim } from "./shim-client.ts";
@@ -36,6 +37,8 @@ export interface SupervisorConfig {
   shimCommand: string[];
   /** Captured output: each log file rotates at this size. */
   logMaxBytes: number;
+  /** Export cpu, memory and pids per container in /metrics (a cgroup read per container per scrape). */
+  metricsPerContainer?: boolean;
   logger: Logger;
 }
 
@@ -67,6 +70,7 @@ export class Supervisor {
       subscribers: () => this.events.subscriberCount,
       journalEvents: () => this.events.journal.size,
       eventsWritten: () => this.events.written,
+      ...(config.metricsPerContainer ? { perContainer: () => this.usage() } : {}),
     });
   }
 
@@ -203,6 +207,18 @@ export class Supervisor {
     rmSync(entry.layout.dir, { recursive: true, force: true });
     this.containers.delete(entry.id);
     entry.markReleased();
+  }
+
+  /** cpu, memory and pids of every running container, from its cgroups. */
+  private usage(): ContainerUsage[] {
+    const usage: ContainerUsage[] = [];
+    for (const c of this.containers.values()) {
+      const cgroups = c.status === "running" || c.status === "paused" ? cgroupsOf(c.systemPid) : undefined;
+      if (!cgroups) continue;
+      const stats = readStats(cgroups);
+      usage.push({ id: c.id, cpuSeconds: stats.cpu.usage.total / 1e9, memoryBytes: stats.memory.usage.usage, pids: stats.pids.current });
+    }
+    return usage;
   }
 
   /** What berthd is doing, for SIGUSR1: the registry, shims, queues with work in flight, subscribers, journal. */

@@ -16,8 +16,8 @@ export const exec = command({
   details: [
     "Without --pid the exec gets a generated id. Without --attach, berth prints the exec id once the process runs;",
     "with it, berth shows its output from the start, sends your input to it when it has a terminal (--tty; Ctrl-P",
-    "Ctrl-Q detaches), and exits with its exit status. The process gets the container's environment, capabilities",
-    "and rlimits unless given here, and runs as uid 0 in / unless --user and --cwd say otherwise.",
+    "Ctrl-Q detaches), and exits with its exit status. The process gets the container's environment plus --env,",
+    "its capabilities and rlimits unless given here, and runs as uid 0 in / unless --user and --cwd say otherwise.",
   ].join("\n"),
   args: "-- ARGS...",
   arity: [1, Infinity],
@@ -26,7 +26,7 @@ export const exec = command({
     pid: { type: "string", arg: "P", help: "the exec id (default: exec-<random>)" },
     tty: { type: "boolean", short: "t", help: "give the process a terminal" },
     attach: { type: "boolean", short: "a", help: "attach to it and exit with its exit status" },
-    env: { type: "string", short: "e", multiple: true, arg: "K=V", help: "environment variable (replaces the container's environment)" },
+    env: { type: "string", short: "e", multiple: true, arg: "K=V", help: "set an environment variable (the container's others stay)" },
     cwd: { type: "string", arg: "DIR", help: "working directory inside the container (default /)" },
     user: { type: "string", short: "u", arg: "UID[:GID]", help: "numeric user and group (default 0:0)" },
     stdin: { type: "string", arg: "PATH", help: "stdin: a FIFO or file you own" },
@@ -45,7 +45,7 @@ export const exec = command({
     if (values.attach && values.json) throw new UsageError("--attach and --json do not go together");
     const request: AddProcess = { pid: values.pid ?? `exec-${randomBytes(3).toString("hex")}`, args };
     if (values.tty) request.terminal = true;
-    if (values.env) request.env = pairs("env", values.env);
+    if (values.env) request.env = withEnv((await client.process(id, "init")).env, pairs("env", values.env));
     if (values.cwd !== undefined) request.cwd = values.cwd;
     if (values.user !== undefined) request.user = parseUser(values.user);
     for (const key of ["stdin", "stdout", "stderr"] as const) if (values[key] !== undefined) request[key] = absolute(values[key]!);
@@ -59,6 +59,13 @@ export const exec = command({
     await (values.json ? json(added) : line(added.pid));
   },
 });
+
+/** The container's environment with the given variables set, in place or added. */
+function withEnv(base: string[], set: string[]): string[] {
+  const key = (kv: string) => kv.slice(0, kv.indexOf("="));
+  const keys = new Set(set.map(key));
+  return [...base.filter((kv) => !keys.has(key(kv))), ...set];
+}
 
 function parseUser(value: string): NonNullable<AddProcess["user"]> {
   const m = /^(\d+)(?::(\d+))?$/.exec(value);

@@ -1,0 +1,227 @@
+/**
+ * The berth CLI run as a subprocess against a real berthd: exit statuses (the command's, 1 for errors, 2 for
+ * usage), text and --json output, start/list/exec/logs/kill/events/operations, --from-file with progress, bash
+ * completion, and terminals driven through a real pty (raw input, window size, exit status, Ctrl-P Ctrl-Q).
+ */
+import { expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import type { Container, Event, Process, State, Stats, Version } from "@berth/protocol";
+import { bundle, uid } from "./helpers/bundles.ts";
+import { type Daemon, REPO, useDaemon } from "./helpers/daemon.ts";
+
+let d: Daemon;
+useDaemon((daemon) => (d = daemon));
+
+const MAIN = join(REPO, "packages/cli/src/main.ts");
+const cli = (args: string[]) => [process.execPath, MAIN, "--address", `unix://${d.socket}`, ...args];
+
+async function berth(args: string[], cwd = REPO): Promise<{ code: number; stdout: string; stderr: string }> {
+  const proc = Bun.spawn(cli(args), { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+async function ok(args: string[], cwd?: string): Promise<string> {
+  const r = await berth(args, cwd);
+  if (r.code !== 0) throw new Error(`berth ${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
+  return r.stdout;
+}
+
+const running = async (args = ["sleep", "1000"]) => {
+  const id = uid("cli");
+  await ok(["start", id, bundle(args)]);
+  return id;
+};
+
+/**
+ * A terminal for the CLI: python's pty module runs the command on a pty of 30x100, relays our writes to it and
+ * its output back, sets 50x120 on SIGUSR1, and exits with the command's exit status.
+ */
+const RELAY = `
+import fcntl, os, pty, select, signal, struct, sys, termios
+def size(fd, rows, cols): fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+pid, master = pty.fork()
+if pid == 0:
+    size(0, 30, 100)
+    os.execvp(sys.argv[1], sys.argv[1:])
+signal.signal(signal.SIGUSR1, lambda *_: size(master, 50, 120))
+inputs = [0, master]
+while True:
+    ready = select.select(inputs, [], [])[0]
+    if 0 in ready:
+        data = os.read(0, 1024)
+        if data: os.write(master, data)
+        else: inputs.remove(0)
+    if master in ready:
+        try: data = os.read(master, 4096)
+        except OSError: break
+        if not data: break
+        os.write(1, data)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+`;
+
+class Terminal {
+  output = "";
+  readonly proc;
+  readonly exited: Promise<number>;
+
+  constructor(args: string[]) {
+    const proc = Bun.spawn(["python3", "-c", RELAY, ...cli(args)], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
+    this.proc = proc;
+    const decoder = new TextDecoder();
+    const pumped = (async () => {
+      for await (const chunk of proc.stdout) this.output += decoder.decode(chunk, { stream: true });
+    })();
+    this.exited = pumped.then(() => proc.exited);
+  }
+
+  type(keys: string): void {
+    this.proc.stdin.write(keys);
+    this.proc.stdin.flush();
+  }
+
+  async until(needle: string, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.output.includes(needle)) {
+      if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(needle)} in ${JSON.stringify(this.output)}`);
+      await Bun.sleep(20);
+    }
+  }
+}
+
+test("usage errors exit 2 with a hint; --help exits 0", async () => {
+  for (const args of [[], ["frobnicate"], ["containers"], ["containers", "start", "only-an-id"], ["kill", "x", "--bogus"], ["exec", "--", "ls"]]) {
+    const r = await berth(args);
+    expect([args, r.code, r.stderr.startsWith("berth: ")]).toEqual([args, 2, true]);
+  }
+  expect((await berth(["containers", "start", "x"])).stderr).toContain("Run 'berth containers start --help' for usage.");
+  const help = await berth(["containers", "start", "--help"]);
+  expect([help.code, help.stdout]).toEqual([0, expect.stringContaining("Usage: berth containers start [options] ID BUNDLE")]);
+  expect(help.stdout).toContain("--json");
+  expect(await ok(["--help"])).toContain("checkpoints");
+});
+
+test("API errors print the API's message on stderr and exit 1", async () => {
+  expect(await berth(["kill", "no-such-container"])).toEqual({ code: 1, stdout: "", stderr: "berth: container no-such-container not found\n" });
+  const r = await berth(["--address", "unix:///nonexistent/berth.sock", "list"]);
+  expect([r.code, r.stderr]).toEqual([1, expect.stringContaining("cannot reach berthd at unix:///nonexistent/berth.sock")]);
+  const tcp = Bun.spawn([process.execPath, MAIN, "--address", d.tcpUrl, "--token-file", "/nonexistent", "list"], {
+    stdout: "pipe", stderr: "pipe", env: { ...process.env, BERTH_TOKEN: "" },
+  });
+  expect([await tcp.exited, await new Response(tcp.stderr).text()]).toEqual([1, expect.stringContaining("no API token for")]);
+});
+
+test("start takes a relative bundle and labels; list, state and version print text or --json", async () => {
+  const id = uid("cli");
+  const dir = bundle(["sleep", "1000"]);
+  expect(await ok(["start", id, basename(dir), "--label", "team=a", "--rm"], dirname(dir))).toBe(`${id}\n`);
+  const rows = (await ok(["containers", "list"])).split("\n");
+  expect(rows[0]).toMatch(/^ID\s+STATUS\s+PIDS\s+BUNDLE$/);
+  expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^${id}\\s+running\\s+[\\d,]+\\s+${dir}$`)));
+  const listed = (JSON.parse(await ok(["ls", "--json"])) as Container[]).find((c) => c.id === id)!;
+  expect([listed.bundlePath, listed.labels, listed.status]).toEqual([dir, ["team=a"], "running"]);
+  const state = JSON.parse(await ok(["state", "--json"])) as State;
+  expect(state.machine.cpus).toBeGreaterThan(0);
+  expect(state.containers.map((c) => c.id)).toContain(id);
+  expect((JSON.parse(await ok(["version", "--json"])) as Version).runtime).toBe("runc");
+  expect(await ok(["version"])).toMatch(/^berthd \d+\.\d+\.\d+ \(revision \S+\), runtime runc\n$/);
+});
+
+test("exec, wait, logs and kill; events streams them as a table, and --json as lines", async () => {
+  const id = await running();
+  const events = Bun.spawn(cli(["events", "--id", id]), { stdout: "pipe", stderr: "pipe" });
+  const reader = events.stdout.getReader();
+  let table = "";
+  const read = async (pattern: RegExp) => {
+    while (!pattern.test(table)) table += new TextDecoder().decode((await reader.read()).value);
+  };
+  await read(/^TIME\s+TYPE\s+ID\s+PID\s+STATUS\n/);
+
+  expect(await berth(["exec", "--id", id, "--attach", "--", "sh", "-c", "echo out; echo err >&2; exit 3"]))
+    .toEqual({ code: 3, stdout: "out\nerr\n", stderr: "" });
+  expect(await ok(["exec", "--id", id, "--pid", "e1", "--env", "WHO=cli", "--", "sh", "-c", "echo one; echo $WHO"])).toBe("e1\n");
+  expect(await ok(["wait", id, "--pid", "e1"])).toBe("0\n");
+  expect(await ok(["logs", id, "--pid", "e1"])).toBe("one\ncli\n");
+  expect(await ok(["logs", id, "--pid", "e1", "--tail", "1"])).toBe("cli\n");
+  expect(await ok(["processes", id])).toMatch(/^e1\s+\d+\s+exited\s+0\s+no\s+sh -c echo one; echo \$WHO$/m);
+  expect(await ok(["containers", "kill", id, "--signal", "KILL"])).toBe("");
+
+  await read(new RegExp(`exit\\s+${id}\\s+init\\s+137\\n`));
+  events.kill();
+  expect(table).toMatch(new RegExp(`^\\S+Z\\s+start-process\\s+${id}\\s+e1\\s+-$`, "m"));
+  expect(table).toMatch(new RegExp(`^\\S+Z\\s+exit\\s+${id}\\s+e1\\s+0$`, "m"));
+  const stored = (await ok(["events", "--after", "0", "--id", id, "--stored-only", "--json"])).trim().split("\n").map((l) => JSON.parse(l) as Event);
+  expect(stored.map((e) => e.type)).toEqual(["start-container", "start-process", "exit", "start-process", "exit", "exit"]);
+});
+
+test("pause, resume, update and stats; delete refuses a running container without --force", async () => {
+  const id = await running();
+  expect((JSON.parse(await ok(["pause", id, "--json"])) as Container).status).toBe("paused");
+  expect(await ok(["ls"])).toMatch(new RegExp(`^${id}\\s+paused`, "m"));
+  expect(await ok(["containers", "resume", id])).toBe("");
+  expect(await ok(["update", id, "--pids-limit", "64", "--memory-limit", "64m"])).toBe("");
+  const stats = JSON.parse(await ok(["stats", id, "--json"])) as Stats;
+  expect([stats.pids.limit, stats.memory.usage.limit]).toEqual([64, 64 * 1024 ** 2]);
+  expect(await ok(["stats", id])).toMatch(new RegExp(`^${id}\\s+-\\s+[\\d.]+s\\s+\\S+ / 64\\.0MiB\\s+\\d+ / 64\\s`, "m"));
+  const refused = await berth(["delete", id]);
+  expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining("is running")]);
+  expect(await ok(["rm", "--force", id])).toBe("");
+  expect(await ok(["list", "-q"])).not.toContain(id);
+});
+
+test("start --from-file starts every entry, reports the bad one, shows progress on a terminal and exits 1", async () => {
+  const [a, b] = [uid("cli"), uid("cli")];
+  const dir = bundle(["sleep", "1000"]);
+  const file = join(dirname(dir), "containers.jsonl");
+  writeFileSync(file, [{ id: a, bundlePath: basename(dir) }, { id: b, bundlePath: dir, labels: ["own=1"] }, { id: "bad", bundlePath: "missing" }]
+    .map((e) => JSON.stringify(e)).join("\n"));
+  const term = new Terminal(["start", "--from-file", file, "--label", "batch=1"]);
+  expect(await term.exited).toBe(1);
+  expect(term.output).toContain("starting: 2 of 3 done, 1 failed");
+  expect(term.output).toMatch(/berth: bad: bundle \S+missing does not exist/);
+  const listed = JSON.parse(await ok(["ls", "--json"])) as Container[];
+  expect(listed.filter((c) => c.id === a || c.id === b).map((c) => c.labels)).toEqual([["batch=1"], ["batch=1", "own=1"]]);
+  expect(await ok(["delete", "--force", a, b])).toBe("");
+});
+
+test("exec --tty --attach: raw input, the terminal's size and its changes, the exit status", async () => {
+  const id = await running();
+  const term = new Terminal(["exec", "--id", id, "--pid", "sh", "--tty", "--attach", "--", "sh"]);
+  await term.until("# ");
+  term.type("stty size; echo sum-$((40+2))\r");
+  await term.until("sum-42");
+  expect(term.output).toContain("30 100\r\n");
+  term.proc.kill("SIGUSR1");
+  await Bun.sleep(200);
+  term.type("stty size\r");
+  await term.until("50 120\r\n");
+  term.type("exit 5\r");
+  expect(await term.exited).toBe(5);
+});
+
+test("attach to a terminal, and Ctrl-P Ctrl-Q detaches leaving the process running", async () => {
+  const id = await running();
+  expect(await ok(["exec", "--id", id, "--pid", "shell", "--tty", "--", "sh"])).toBe("shell\n");
+  const term = new Terminal(["attach", id, "--pid", "shell"]);
+  await Bun.sleep(300);
+  term.type("echo hello-$((1+1))\r");
+  await term.until("hello-2");
+  term.type("\x10\x11");
+  expect(await term.exited).toBe(0);
+  expect(term.output).toContain(`detached from process shell of container ${id}; it keeps running`);
+  expect((JSON.parse(await ok(["inspect", id, "--pid", "shell"])) as Process).status).toBe("running");
+});
+
+test("completion bash completes commands, options and container ids", async () => {
+  const id = await running();
+  const script = await ok(["completion", "bash"]);
+  const complete = (...words: string[]) => [
+    `COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}; COMPREPLY=(); _berth; echo "\${COMPREPLY[*]}"`,
+  ];
+  const probe = Bun.spawn(["bash", "-c", [script, ...complete("berth", "containers", "st"), ...complete("berth", "start", "--l"),
+    ...complete("berth", "--address", `unix://${d.socket}`, "kill", "")].join("\n")], { stdout: "pipe" });
+  const [commands, options, ids] = (await new Response(probe.stdout).text()).split("\n");
+  expect([commands, options]).toEqual(["start stats", "--label"]);
+  expect(ids!.split(" ")).toContain(id);
+});

@@ -35,7 +35,7 @@ export async function attach(client: BerthClient, { id, process: proc, fromStart
   const cleanups: (() => void)[] = [];
   let printed = Promise.resolve();
   const print = (chunk: Uint8Array) => void (printed = printed.then(() => write(chunk)));
-  let outcome: Outcome = "ended";
+  let outcome: Outcome;
   try {
     const ends: Promise<Outcome>[] = [];
     if (log) ends.push(pump(log, print));
@@ -46,7 +46,9 @@ export async function attach(client: BerthClient, { id, process: proc, fromStart
       if (terminal) cleanups.push(forwardSize(socket));
       if (takesInput) ends.push(forwardInput(socket, terminal, cleanups));
     }
-    if (ends.length) outcome = await Promise.race(ends);
+    // Output the shim does not see (the client's own paths, no terminal): only the exit ends the session.
+    if (!log && !socketOutput) ends.push(client.wait(id, pid).then(() => "ended" as const));
+    outcome = await Promise.race(ends);
     await printed;
   } finally {
     for (const cleanup of cleanups.reverse()) cleanup();

@@ -155,7 +155,7 @@ test("exec, wait, logs and kill; events streams them as a table, and --json as l
   expect(stored.map((e) => e.type)).toEqual(["start-container", "start-process", "exit", "start-process", "exit", "exit"]);
 });
 
-test("pause, resume, update and stats; delete refuses a running container without --force", async () => {
+test("pause, resume, update, stats and checkpoints; delete refuses a running container without --force", async () => {
   const id = await running();
   expect((JSON.parse(await ok(["pause", id, "--json"])) as Container).status).toBe("paused");
   expect(await ok(["ls"])).toMatch(new RegExp(`^${id}\\s+paused`, "m"));
@@ -164,6 +164,7 @@ test("pause, resume, update and stats; delete refuses a running container withou
   const stats = JSON.parse(await ok(["stats", id, "--json"])) as Stats;
   expect([stats.pids.limit, stats.memory.usage.limit]).toEqual([64, 64 * 1024 ** 2]);
   expect(await ok(["stats", id])).toMatch(new RegExp(`^${id}\\s+-\\s+[\\d.]+s\\s+\\S+ / 64\\.0MiB\\s+\\d+ / 64\\s`, "m"));
+  expect(JSON.parse(await ok(["checkpoints", "list", id, "--json"]))).toEqual([]);
   const refused = await berth(["delete", id]);
   expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining("is running")]);
   expect(await ok(["rm", "--force", id])).toBe("");

@@ -66,6 +66,8 @@ test("SIGUSR1 writes a diagnostic dump of the registry; logs are JSON lines nami
   while (!existsSync(dumpFile)) await Bun.sleep(5); // the dump is a file berthd writes on the signal
   const dump = JSON.parse(readFileSync(dumpFile, "utf8")) as { containers: { id: string; status: string; shimPid: number }[] };
   expect(dump.containers.find((c) => c.id === id)).toMatchObject({ id, status: "running" });
+  // berthd's stderr reaches us asynchronously: wait for the dump's log line too.
+  for (const deadline = Date.now() + 5000; !d.log.includes('"diagnostic dump"') && Date.now() < deadline; ) await Bun.sleep(10);
   const lines = d.log.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: string; msg: string; container?: string });
   expect(lines.find((l) => l.msg === "container started" && l.container === id)).toBeDefined();
   expect(lines.some((l) => l.msg === "diagnostic dump")).toBe(true);

@@ -50,6 +50,9 @@ export const GLOBAL_OPTIONS = {
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const satisfies OptionSpecs;
 
+/** The synopsis of the many commands that take one container id. */
+export const ONE_ID = { args: "ID", arity: [1, 1] as [number, number] };
+
 export const JSON_OPTION = {
   json: { type: "boolean", help: "print the API's JSON instead of text" },
 } as const satisfies OptionSpecs;

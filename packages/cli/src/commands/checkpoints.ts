@@ -1,5 +1,5 @@
 /** The checkpoints group (CRIU through runc): list a container's checkpoints, create one, delete one. */
-import { command, type Group, JSON_OPTION } from "../command.ts";
+import { command, type Group, JSON_OPTION, ONE_ID } from "../command.ts";
 import { json, line } from "../output.ts";
 import { absolute } from "../paths.ts";
 import { waiting } from "../progress.ts";
@@ -15,8 +15,7 @@ const list = command({
   name: "list",
   aliases: ["ls"],
   summary: "List the container's checkpoints",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: { ...DIR_OPTION, ...JSON_OPTION },
   async run({ client }, values, [id]) {
     const checkpoints = await client.checkpoints(id!, dirQuery(values["checkpoint-dir"]));

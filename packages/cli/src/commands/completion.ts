@@ -4,9 +4,8 @@
  * which it asks berthd for by running this same CLI (`containers list -q`, with any --address given).
  */
 import type { Tree } from "../cli.ts";
+import { type OptionSpecs, UsageError } from "../args.ts";
 import { type Command, command, type Entry, GLOBAL_OPTIONS, isGroup, names } from "../command.ts";
-import type { OptionSpecs } from "../args.ts";
-import { UsageError } from "../args.ts";
 import { line } from "../output.ts";
 
 const PATH_ARGS = new Set(["FILE", "DIR", "PATH", "BUNDLE"]);
@@ -41,7 +40,7 @@ function groupSpec(path: string, entries: Entry[]): Spec {
   return { path, subs: entries.flatMap(names), options: GLOBAL_OPTIONS, args: [], repeat: false };
 }
 
-export function bashScript(tree: Tree, cli: string[]): string {
+function bashScript(tree: Tree, cli: string[]): string {
   const top = groupSpec("", tree.entries);
   const specs: Spec[] = [top];
   const steps: string[] = [];

@@ -5,7 +5,7 @@
 import type { Resources } from "@berth/protocol";
 import { type OptionSpecs, UsageError } from "../args.ts";
 import { batch } from "../batch.ts";
-import { command, type Group, JSON_OPTION, PID_OPTION } from "../command.ts";
+import { command, type Group, JSON_OPTION, ONE_ID, PID_OPTION } from "../command.ts";
 import { json, line } from "../output.ts";
 import { parseSize } from "../units.ts";
 import { containerDetails, containersTable } from "../views.ts";
@@ -28,8 +28,7 @@ const inspect = command({
   name: "inspect",
   aliases: ["info"],
   summary: "Show one container and its processes, or one process with --pid",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: { ...JSON_OPTION, pid: { type: "string", arg: "P", help: "show this process (\"init\" or an exec id) instead, as JSON" } },
   async run({ client }, { json: asJson, pid }, [id]) {
     if (pid !== undefined) return json(await client.process(id!, pid));
@@ -41,8 +40,7 @@ const inspect = command({
 const kill = command({
   name: "kill",
   summary: "Send a signal to a process of the container (default: SIGTERM to its init)",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: { ...PID_OPTION, signal: { type: "string", short: "s", arg: "S", help: "signal name or number: SIGKILL, KILL, 9 (default SIGTERM)" } },
   async run({ client }, { pid, signal = "SIGTERM" }, [id]) {
     await client.signal(id!, { pid: pid ?? "init", signal: /^\d+$/.test(signal) ? Number(signal) : signal });
@@ -53,8 +51,7 @@ const kill = command({
 const setStatus = (name: string, status: "paused" | "running", summary: string) => command({
   name,
   summary,
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: JSON_OPTION,
   async run({ client }, { json: asJson }, [id]) {
     const container = await client.update(id!, { status });
@@ -96,8 +93,7 @@ const RESOURCE_OPTIONS: OptionSpecs = Object.fromEntries(Object.entries(RESOURCE
 const update = command({
   name: "update",
   summary: "Change the container's resource limits (runc update); only the flags given change",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: { ...RESOURCE_OPTIONS, ...JSON_OPTION },
   async run({ client }, values, [id]) {
     const resources: Record<string, string | number> = {};

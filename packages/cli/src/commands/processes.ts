@@ -5,7 +5,7 @@
 import { BerthError } from "@berth/protocol";
 import { integer, UsageError } from "../args.ts";
 import { attach as attachTo } from "../attach.ts";
-import { command, JSON_OPTION, PID_OPTION } from "../command.ts";
+import { command, JSON_OPTION, ONE_ID, PID_OPTION } from "../command.ts";
 import { json, line, write } from "../output.ts";
 import { waiting } from "../progress.ts";
 import { processesTable } from "../views.ts";
@@ -14,8 +14,7 @@ const processes = command({
   name: "processes",
   aliases: ["ps"],
   summary: "List the container's processes: its init and its execs",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: JSON_OPTION,
   async run({ client }, { json: asJson }, [id]) {
     const { processes: list } = await client.container(id!);
@@ -26,8 +25,7 @@ const processes = command({
 const wait = command({
   name: "wait",
   summary: "Wait for a process to exit and print its exit status (128+N when killed by signal N)",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: { ...PID_OPTION, ...JSON_OPTION },
   async run({ client }, { pid = "init", json: asJson }, [id]) {
     const result = await waiting(`waiting for process ${pid} of container ${id} to exit`, client.wait(id!, pid));
@@ -38,8 +36,7 @@ const wait = command({
 const resize = command({
   name: "resize",
   summary: "Resize a process's terminal",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: {
     ...PID_OPTION,
     width: { type: "string", arg: "COLS", help: "columns (required)" },
@@ -54,8 +51,7 @@ const resize = command({
 const closeStdin = command({
   name: "close-stdin",
   summary: "Close a process's stdin (the shim's end of its stdin FIFO), so it reads EOF",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: PID_OPTION,
   async run({ client }, { pid = "init" }, [id]) {
     await client.updateProcess(id!, pid, { closeStdin: true });
@@ -65,8 +61,7 @@ const closeStdin = command({
 const logs = command({
   name: "logs",
   summary: "Print a process's captured output (stdout and stderr, as they came)",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: {
     ...PID_OPTION,
     follow: { type: "boolean", short: "f", help: "keep printing new output until the process's output ends" },
@@ -82,8 +77,7 @@ const attach = command({
   name: "attach",
   summary: "Attach to a running process: its output from now on, your input to it; exit with its exit status",
   details: "For a process with a terminal, your terminal goes raw and its size follows yours; Ctrl-P Ctrl-Q detaches and leaves it running.",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: PID_OPTION,
   async run({ client }, { pid = "init" }, [id]) {
     const proc = await client.process(id!, pid);

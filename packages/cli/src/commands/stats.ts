@@ -1,6 +1,6 @@
 /** `containers stats`: one sample of the container's cgroup stats, or one a second with --watch (CPU % between samples). */
 import type { Stats } from "@berth/protocol";
-import { command, JSON_OPTION } from "../command.ts";
+import { command, JSON_OPTION, ONE_ID } from "../command.ts";
 import { json, jsonLine, line, write } from "../output.ts";
 import { LiveTable } from "../table.ts";
 import { STATS_HEADER, statsRow } from "../views.ts";
@@ -11,8 +11,7 @@ export const stats = command({
   name: "stats",
   summary: "Show the container's CPU, memory, pids and block IO, read from its cgroups",
   details: "With --watch on a terminal the table is redrawn in place; otherwise a row is added per sample (JSON: one line each).",
-  args: "ID",
-  arity: [1, 1],
+  ...ONE_ID,
   options: { watch: { type: "boolean", short: "w", help: "take a sample every second until interrupted" }, ...JSON_OPTION },
   async run({ client }, { watch, json: asJson }, [id]) {
     const view = new LiveTable(STATS_HEADER, [12, 6, 9, 20, 5]);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Container, Event } from "@berth/protocol";
 import { ContainerLayout, readShimRecord } from "@berth/state";
 import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
-import { alive, Attach, Daemon } from "./helpers/daemon.ts";
+import { alive, Attach, Daemon, isExit } from "./helpers/daemon.ts";
 import { StallingRuntime } from "./helpers/fake-runtime.ts";
 
 let d: Daemon | undefined;
@@ -228,3 +228,27 @@ test("SIGKILL during 50 creates in flight: after restart each container is runni
   if (listed.length > 0) await events.until((i) => (i.data.type === "exit" && exited.add(i.data.id), exited.size === listed.length), 30_000);
   events.close();
 }, 60_000);
+
+test("a long-lived container's exit is reported once after a restart, also when the journal has compacted its start away", async () => {
+  d = await Daemon.start({ args: ["--retain-count", "3"] });
+  const id = uid("long");
+  const c = await d.create(id, bundle(["sleep", "1000"]));
+  expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "e", args: ["sleep", "1000"] })).status).toBe(201);
+  for (let i = 0; i < 4; i++) {
+    const events = d.events(`after=0`);
+    const short = uid("short");
+    await d.create(short, bundle(["true"]));
+    await events.until(isExit("init", short));
+    events.close();
+  }
+  const stored = (await d.events("storedOnly=true&after=0").all()).map((i) => i.data);
+  expect(stored.some((e) => e.id === id)).toBe(false); // compacted away
+  await d.kill("SIGKILL");
+  process.kill(c.processes[0]!.systemPid, "SIGKILL");
+  const shim = shimOf(d, id);
+  while (alive(shim.pid)) await Bun.sleep(5);
+  await d.launch();
+  await restored(d);
+  const after = (await d.events(`storedOnly=true&after=${stored.at(-1)!.seq}`).all()).map((i) => [i.data.type, i.data.id, i.data.pid, i.data.status]);
+  expect(after).toEqual([["exit", id, "e", 137], ["exit", id, "init", 137]]);
+});

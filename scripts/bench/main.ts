@@ -99,7 +99,8 @@ async function main(): Promise<number> {
   let counter = 0;
   // Unique across concurrent runs too: without a cgroupsPath in the spec, runc names the cgroup after the id.
   const prefix = `b${process.pid.toString(36)}`;
-  const ctx: Context = { work, bundles: new Bundles(work), flags, progress, id: () => `${prefix}-${(++counter).toString(36)}` };
+  const logDir = jsonPath.replace(/\.json$/, "") + ".logs";
+  const ctx: Context = { work, bundles: new Bundles(work), flags, progress, logDir, id: () => `${prefix}-${(++counter).toString(36)}` };
   try {
     for (const scenario of scenarios) {
       if (stopping()) break;
@@ -117,7 +118,7 @@ async function main(): Promise<number> {
     if (report.scenarios.length) writeReport(jsonPath, report);
     await cleanup();
   }
-  console.log(`bench: results in ${jsonPath}`);
+  console.log(`bench: results in ${jsonPath}, daemon logs in ${logDir}`);
   return report.scenarios.some((s) => s.status === "failed") ? 1 : 0;
 }
 

@@ -1,5 +1,6 @@
 /** What every scenario gets (flags, work dir, bundles, progress, ids, targets) and the helpers they share. */
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { cpuBusy, waitQuiet } from "./host.ts";
 import type { Progress } from "./output.ts";
 import { addRatios, type Metric, type ScenarioResult, type Section, type SystemName } from "./result.ts";
@@ -28,6 +29,8 @@ export interface Context {
   bundles: Bundles;
   flags: Flags;
   progress: Progress;
+  /** Where daemon logs are kept, a dir per scenario (beside the JSON file). */
+  logDir: string;
   /** A container id unique in this run. */
   id(): string;
 }
@@ -82,7 +85,7 @@ export async function runScenario(scenario: Scenario, ctx: Context): Promise<Sce
 export async function targetsFor(scenario: Scenario, ctx: Context, out: ScenarioResult, berthOptions: BerthOptions = {}): Promise<OpenTargets> {
   const peers = ctx.flags.peers.filter((p) => scenario.peers.includes(p));
   ctx.progress.set(`${scenario.name} | starting berthd${peers.length ? ` and ${peers.join(", ")}` : ""}`);
-  const targets = await openTargets(ctx.work, peers, berthOptions);
+  const targets = await openTargets(ctx.work, peers, berthOptions, join(ctx.logDir, scenario.name));
   out.systems = targets.all.map((t) => t.name);
   for (const f of targets.failed) out.errors.push(`left out ${f}`);
   return targets;

@@ -16,6 +16,7 @@
  *     oom.json                            OomRecord: the memory cgroup had OOM kills; written by the shim at the init's exit
  *     logs/<pid>.log, logs/<pid>.log.1    captured output when stdout/stderr were not given (current and rotated)
  *     runc/                               runc's JSON logs, one file per call, removed after a successful call
+ *     reported/<type>.<pid>               an empty file per event of this container already in the journal
  */
 import { join } from "node:path";
 
@@ -65,6 +66,10 @@ export class ContainerLayout {
   }
   get processesDir(): string {
     return join(this.dir, "processes");
+  }
+  /** Marks that an event of this container was journaled, so no restart reports it again. */
+  reported(type: string, pid = ""): string {
+    return join(this.dir, "reported", `${type}.${pid}`);
   }
   processRecord(pid: string): string {
     return join(this.processesDir, `${pid}.json`);

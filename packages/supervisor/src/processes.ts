@@ -35,7 +35,7 @@ export class Processes {
         throw wrapError(`exec ${pid} in container ${id}`, err);
       }
       exec.status = "running";
-      this.supervisor.events.emit({ type: "start-process", id, pid });
+      this.supervisor.report(entry, { type: "start-process", id, pid });
       return exec.toApi();
     });
   }

@@ -98,7 +98,7 @@ async function adopt(supervisor: Supervisor, entry: ContainerEntry, state: ShimS
   entry.initStartTime = processStartTime(init.systemPid) ?? "";
   entry.procsFile = procsFileOf(init.systemPid);
   entry.status = isFrozen(init.systemPid) ? "paused" : "running";
-  if (!entry.started) supervisor.events.emit({ type: "start-container", id: entry.id });
+  if (!entry.started) supervisor.report(entry, { type: "start-container", id: entry.id });
   entry.started = true;
   const byPid = new Map(state.processes.map((p) => [p.pid, p]));
   for (const r of readProcessRecords(entry.layout)) {
@@ -111,7 +111,7 @@ async function adopt(supervisor: Supervisor, entry: ContainerEntry, state: ShimS
     exec.systemPid = seen.systemPid;
     exec.status = "running";
     entry.execs.set(r.pid, exec);
-    if (!supervisor.hasEvent(entry, "start-process", r.pid)) supervisor.events.emit({ type: "start-process", id: entry.id, pid: r.pid });
+    if (!supervisor.hasEvent(entry, "start-process", r.pid)) supervisor.report(entry, { type: "start-process", id: entry.id, pid: r.pid });
     if (seen.status === "exited") supervisor.execExited(entry, r.pid, seen.exitStatus ?? 255);
   }
   if (init.status === "exited" && init.exitStatus !== undefined) entry.initExit = { pid: "init", status: init.exitStatus, exitedAt: nowRfc3339() };

@@ -5,7 +5,8 @@
  * create, then start (so berthd is already listening for the exit), emit start-container, answer.
  * An init exit is journaled, then the container is released (state dir removed, id free), then published.
  */
-import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import {
   BerthError, type Container, type CreateContainer, type ExitRecord, nowRfc3339, parseSignal, type State, wrapError,
 } from "@berth/protocol";
@@ -16,7 +17,7 @@ import { procsFileOf } from "./cgroups.ts";
 import { restoreFrom } from "./checkpoints.ts";
 import { ContainerEntry, readInitSpec } from "./container.ts";
 import { EventBroker } from "./events.ts";
-import { Journal } from "./journal.ts";
+import { Journal, type NewEvent } from "./journal.ts";
 import type { Logger } from "./logger.ts";
 import { machineInfo } from "./machine.ts";
 import { type ContainerUsage, Metrics } from "./metrics.ts";
@@ -190,7 +191,7 @@ export class Supervisor {
     }
     entry.status = "running";
     entry.started = true;
-    this.events.emit({ type: "start-container", id });
+    this.report(entry, { type: "start-container", id });
     entry.shim.gone.then(() => this.onShimGone(entry));
     this.config.logger.info("container started", { container: id, pid: entry.systemPid });
     return entry.toApi();
@@ -277,17 +278,30 @@ export class Supervisor {
     const exec = entry.execs.get(pid);
     if (!exec || exec.status !== "running") return;
     exec.markExited(status);
-    const report = !entry.restored || (this.hasEvent(entry, "start-process", pid) && !this.hasEvent(entry, "exit", pid));
-    if (!report) return;
-    this.events.emit({ type: "exit", id: entry.id, pid, status });
+    if (!this.hasEvent(entry, "start-process", pid) || this.hasEvent(entry, "exit", pid)) return;
+    this.report(entry, { type: "exit", id: entry.id, pid, status });
     if (exitedAt) this.metrics.exitPublished(exitedAt);
   }
 
+  /** Emits an event of a container, and marks it reported in the container's state dir (see hasEvent). */
+  report(entry: ContainerEntry, event: NewEvent): void {
+    this.events.emit(event);
+    const marker = entry.layout.reported(event.type, event.pid);
+    try {
+      mkdirSync(dirname(marker), { recursive: true, mode: 0o700 });
+      writeFileSync(marker, "");
+    } catch (err) {
+      this.config.logger.warn("mark event reported", { container: entry.id, event: event.type, error: String(err) });
+    }
+  }
+
   /**
-   * Whether this container (this instance of its id) already has the event in the journal: a berthd that died
-   * between journaling and releasing must not report it twice. Only restored containers can have that.
+   * Whether this container (this instance of its id) has already reported the event: a restarted berthd must not
+   * report it twice. The marker in its state dir says so whatever the journal has compacted away; the journal
+   * covers a berthd that died between journaling an event and writing its marker.
    */
   hasEvent(entry: ContainerEntry, type: "start-container" | "start-process" | "exit" | "oom", pid?: string): boolean {
+    if (existsSync(entry.layout.reported(type, pid))) return true;
     if (!entry.restored) return false;
     const since = entry.record.createdAt;
     return this.events.journal.stored().some((e) => e.id === entry.id && e.type === type && e.pid === pid && e.timestamp >= since);
@@ -311,7 +325,7 @@ export class Supervisor {
   private release(entry: ContainerEntry, exit: ExitRecord): void {
     // A container that never reached start-container (berthd died while creating it) leaves no events.
     const report = entry.started && !this.hasEvent(entry, "exit", "init");
-    if (report && readOomRecord(entry.layout) && !this.hasEvent(entry, "oom")) this.events.emit({ type: "oom", id: entry.id });
+    if (report && readOomRecord(entry.layout) && !this.hasEvent(entry, "oom")) this.report(entry, { type: "oom", id: entry.id });
     const event = report ? this.events.record({ type: "exit", id: entry.id, pid: "init", status: exit.status }) : undefined;
     entry.status = "released";
     entry.shim?.close();

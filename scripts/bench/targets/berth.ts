@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { run } from "../exec.ts";
-import { ExitFeed } from "../exits.ts";
+import { createWatched, ExitFeed } from "../exits.ts";
 import { pool } from "../load.ts";
 import { kill, pidsWhere } from "../procs.ts";
 import { sweep } from "../workdir.ts";
@@ -108,15 +108,8 @@ export class BerthTarget implements Target {
     return { id, pid };
   }
 
-  async createWatched(id: string, bundle: string): Promise<Watched> {
-    const exited = this.feed.wait(id, 10 * 60_000);
-    exited.catch(() => {});
-    try {
-      return { ...(await this.create(id, bundle)), exited };
-    } catch (err) {
-      this.feed.forget(id);
-      throw err;
-    }
+  createWatched(id: string, bundle: string): Promise<Watched> {
+    return createWatched(this.feed, id, () => this.create(id, bundle));
   }
 
   async runToExit(id: string, bundle: string): Promise<number> {
@@ -138,18 +131,24 @@ export class BerthTarget implements Target {
     if (res.status !== 204 && res.status !== 404) throw new Error(`berth delete ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   }
 
+  /**
+   * Every container it made goes: through the API (DELETE ?force=true where berthd has it, else SIGKILL) and,
+   * for one berthd does not list (not restored, or berthd is down), by hand.
+   */
   async removeAll(): Promise<void> {
     const ids = [...this.live];
     if (ids.length === 0) return;
-    const listed = this.daemonProcess.running ? await this.listRunning().catch(() => new Set<string>()) : new Set<string>();
+    const listed = this.daemonProcess.running ? await this.list().catch(() => new Map<string, string>()) : new Map<string, string>();
     await pool(ids.length, 16, async (i) => {
       const id = ids[i]!;
-      if (listed.has(id)) {
-        const exited = this.feed.wait(id, 15_000);
+      const status = listed.get(id);
+      if (status !== undefined) {
+        const exited = status === "stopped" ? Promise.resolve(0) : this.feed.wait(id, 15_000);
         exited.catch(() => {});
-        const sent = await this.signal(id, 9).then(() => true, () => false);
-        const status = sent ? await exited.catch(() => undefined) : undefined;
-        if (status !== undefined) return void (await this.remove(id).catch(() => {}));
+        const gone = this.has("DELETE /v1/containers/{id}")
+          ? await this.json("DELETE", `/v1/containers/${id}?force=true`).then((r) => r.status === 204 || r.status === 404, () => false)
+          : await this.signal(id, 9).then(() => true, () => false);
+        if (gone && (await exited.then(() => true, () => false))) return void this.live.delete(id);
         this.feed.forget(id);
       }
       await this.forceRemove(id);
@@ -165,10 +164,15 @@ export class BerthTarget implements Target {
     this.live.delete(id);
   }
 
-  async listRunning(): Promise<Set<string>> {
+  /** Every container berthd lists, with its status. */
+  async list(): Promise<Map<string, string>> {
     const res = await this.json<ApiContainer[]>("GET", "/v1/containers");
     if (res.status !== 200 || !Array.isArray(res.body)) throw new Error(`berth list: HTTP ${res.status}`);
-    return new Set(res.body.filter((c) => c.status === "running").map((c) => c.id));
+    return new Map(res.body.map((c) => [c.id, c.status]));
+  }
+
+  async listRunning(): Promise<Set<string>> {
+    return new Set([...(await this.list())].filter(([, status]) => status === "running").map(([id]) => id));
   }
 
   processes(): { daemon?: number; monitors: number[] } {
@@ -227,11 +231,12 @@ export class BerthTarget implements Target {
     return { feed, close: () => controller.abort() };
   }
 
-  async close(): Promise<void> {
+  async close(keepLogsIn?: string): Promise<void> {
     if (this.daemonProcess.running) await this.removeAll().catch(() => {});
     this.main?.close();
     this.feed.close("berth target closed");
     await this.daemonProcess.stop("SIGTERM", 5000);
+    if (keepLogsIn) this.daemonProcess.saveLog(keepLogsIn, "berthd.log");
     await sweep(this.dir);
   }
 }

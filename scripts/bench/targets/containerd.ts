@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { must, run, sleep } from "../exec.ts";
-import { ExitFeed, lines } from "../exits.ts";
+import { createWatched, ExitFeed, lines } from "../exits.ts";
 import { pool } from "../load.ts";
 import { kill, pidsWhere } from "../procs.ts";
 import { sweep } from "../workdir.ts";
@@ -41,7 +41,6 @@ export class ContainerdTarget implements Target {
     this.runcRoot = join(this.dir, "runc-root");
     this.pidDir = join(this.dir, "pids");
     this.daemonProcess = new DaemonProcess("containerd", ["containerd", "--config", join(this.dir, "config.toml")], join(this.dir, "containerd.log"));
-    this.feed.onExit((id) => this.live.delete(id));
   }
 
   async setup(): Promise<void> {
@@ -88,15 +87,8 @@ export class ContainerdTarget implements Target {
     return { id, pid: Number(readFileSync(pidFile, "utf8")) };
   }
 
-  async createWatched(id: string, bundle: string): Promise<Watched> {
-    const exited = this.feed.wait(id, 10 * 60_000);
-    exited.catch(() => {});
-    try {
-      return { ...(await this.create(id, bundle)), exited };
-    } catch (err) {
-      this.feed.forget(id);
-      throw err;
-    }
+  createWatched(id: string, bundle: string): Promise<Watched> {
+    return createWatched(this.feed, id, () => this.create(id, bundle));
   }
 
   /** `ctr run --rm`: create, start, wait, delete task and container; ctr exits with the container's status. */
@@ -192,11 +184,12 @@ export class ContainerdTarget implements Target {
     return { feed, close: () => proc.kill("SIGKILL") };
   }
 
-  async close(): Promise<void> {
+  async close(keepLogsIn?: string): Promise<void> {
     if (this.daemonProcess.running) await this.removeAll().catch(() => {});
     this.main?.close();
     this.feed.close("containerd target closed");
     await this.daemonProcess.stop("SIGTERM", 5000);
+    if (keepLogsIn) this.daemonProcess.saveLog(keepLogsIn, "containerd.log");
     for (const pid of this.processes().monitors) kill(pid);
     // containerd 1.6 names a shim's socket sha256(<address>/<namespace>/<id>).
     for (const id of this.made) {

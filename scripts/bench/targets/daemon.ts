@@ -1,5 +1,6 @@
 /** A daemon the bench starts (berthd, containerd): output to a log file, a readiness probe, kill by pid. */
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { sleep } from "../exec.ts";
 
@@ -45,6 +46,11 @@ export class DaemonProcess {
     }
   }
 
+  /** Keeps a copy of its log as `dir/<name>`. */
+  saveLog(dir: string, name: string): void {
+    saveFile(this.logPath, dir, name);
+  }
+
   logTail(lines = 5): string {
     try {
       return readFileSync(this.logPath, "utf8").trim().split("\n").slice(-lines).join(" | ");
@@ -52,4 +58,11 @@ export class DaemonProcess {
       return "(no log)";
     }
   }
+}
+
+/** Copies `path` (if it exists) to `dir/name`, for the logs a run keeps. */
+export function saveFile(path: string, dir: string, name: string): void {
+  if (!existsSync(path)) return;
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(path, join(dir, name));
 }

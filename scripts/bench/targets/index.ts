@@ -22,15 +22,18 @@ export interface OpenTargets {
   close(): Promise<void>;
 }
 
-/** Berth plus the given peers, each set up; a peer that fails to start is left out and reported. */
-export async function openTargets(work: string, peers: SystemName[], berthOptions: BerthOptions = {}): Promise<OpenTargets> {
+/**
+ * Berth plus the given peers, each set up; a peer that fails to start is left out and reported. At close (also
+ * the one a stop runs) each keeps its daemon's log in `keepLogsIn`.
+ */
+export async function openTargets(work: string, peers: SystemName[], berthOptions: BerthOptions = {}, keepLogsIn?: string): Promise<OpenTargets> {
   const berth = new BerthTarget(work, berthOptions);
   const all: Target[] = [berth];
   for (const p of peers) {
     if (p === "runc") all.push(new RuncTarget(work));
     if (p === "containerd") all.push(new ContainerdTarget(work));
   }
-  const unregister = all.map((t) => onCleanup(t.name, () => t.close()));
+  const unregister = all.map((t) => onCleanup(t.name, () => t.close(keepLogsIn)));
   const failed: string[] = [];
   const ready: Target[] = [];
   for (const [i, t] of all.entries()) {
@@ -39,12 +42,12 @@ export async function openTargets(work: string, peers: SystemName[], berthOption
       ready.push(t);
     } catch (err) {
       if (t === berth) {
-        await Promise.all(all.map((x) => x.close().catch(() => {})));
+        await Promise.all(all.map((x) => x.close(keepLogsIn).catch(() => {})));
         unregister.forEach((u) => u());
         throw err;
       }
       failed.push(`${t.name}: ${(err as Error).message}`);
-      await t.close().catch(() => {});
+      await t.close(keepLogsIn).catch(() => {});
       unregister[i]!();
     }
   }
@@ -54,7 +57,7 @@ export async function openTargets(work: string, peers: SystemName[], berthOption
     failed,
     close: async () => {
       for (const [i, t] of all.entries()) {
-        if (ready.includes(t)) await t.close();
+        if (ready.includes(t)) await t.close(keepLogsIn);
         unregister[i]!();
       }
     },

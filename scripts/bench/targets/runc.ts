@@ -9,6 +9,7 @@ import type { Subprocess } from "bun";
 import { must, run, sleep } from "../exec.ts";
 import { pool } from "../load.ts";
 import { sweep } from "../workdir.ts";
+import { saveFile } from "./daemon.ts";
 import type { Running, Target, Watched } from "./target.ts";
 
 export class RuncTarget implements Target {
@@ -111,8 +112,9 @@ export class RuncTarget implements Target {
     return { monitors: [] };
   }
 
-  async close(): Promise<void> {
+  async close(keepLogsIn?: string): Promise<void> {
     await this.removeAll().catch(() => {});
+    if (keepLogsIn) saveFile(this.errors, keepLogsIn, "runc.stderr");
     await sweep(this.dir);
   }
 }

@@ -38,8 +38,8 @@ export interface Target {
   processes(): { daemon?: number; monitors: number[] };
   /** Systems with a daemon: kill it and start it again on the same state. */
   readonly daemon?: DaemonControl;
-  /** Stops everything it started and removes its files. */
-  close(): Promise<void>;
+  /** Stops everything it started and removes its files, keeping a copy of its logs in `keepLogsIn` if given. */
+  close(keepLogsIn?: string): Promise<void>;
 }
 
 export interface DaemonControl {

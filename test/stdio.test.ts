@@ -1,6 +1,6 @@
 /** Stdio: closing stdin, detaching from and re-attaching to FIFOs, output capture under a bound, logs. */
 import { expect, test } from "bun:test";
-import { closeSync, openSync, readdirSync, statSync, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { closeFd, makeFifo, O_NONBLOCK, O_RDONLY, openFd } from "@berth/sys";
 import { bundle, uid } from "./helpers/bundles.ts";
@@ -114,5 +114,23 @@ test("a container's captured output stays within its budget: logs of exited exec
   // Something of the older execs went; the newest exec's output is all there.
   expect(readdirSync(logs).length).toBeLessThan(13);
   expect(readdirSync(logs)).toEqual(expect.arrayContaining(["w6.log", "w6.log.1"]));
+  await d.signal(id, "SIGKILL");
+}, 30_000);
+
+test("a follower that stops reading costs berthd no memory: the log is read only as fast as it is taken", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  const rss = () => Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${d.proc.pid}/status`, "utf8"))![1]) * 1024;
+  const events = d.events(`id=${id}&after=0`);
+  const res = await d.json("POST", `/v1/containers/${id}/processes`, { pid: "flood", args: ["sh", "-c", "sleep 0.1; head -c 104857600 /dev/zero"] });
+  expect(res.status).toBe(201);
+  const follow = await d.fetch(`/v1/containers/${id}/processes/flood/logs?follow=true`);
+  const reader = follow.body!.getReader();
+  await reader.read(); // one chunk, then nothing while 100 MiB go by
+  const before = rss();
+  await events.until(isExit("flood"));
+  events.close();
+  expect(rss() - before).toBeLessThan(48 << 20);
+  await reader.cancel();
   await d.signal(id, "SIGKILL");
 }, 30_000);

@@ -29,10 +29,12 @@ export class RotatingLog {
     closeSync(this.fd);
   }
 
+  /** The old fd stays valid until the new file is open, so a failed rotation never leaves a stale fd. */
   private rotate(): void {
-    closeSync(this.fd);
     renameSync(this.path, `${this.path}.1`);
-    this.fd = openSync(this.path, "w", 0o600);
+    const fd = openSync(this.path, "w", 0o600);
+    closeSync(this.fd);
+    this.fd = fd;
     this.size = 0;
   }
 }

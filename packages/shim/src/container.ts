@@ -26,6 +26,8 @@ function statOf(path: string): { size: number; mtime: number } {
 export class ShimContainer {
   readonly init: ShimProcess;
   private readonly execs = new Map<string, ShimProcess>();
+  /** Execs whose output has ended: their logs may go when the container is over its budget. */
+  private readonly drained = new Set<string>();
   /** Each exec's "exit reported" promise: the init's exit waits for all of them. */
   private readonly reported: Promise<void>[] = [];
   /** Resolves with the init's exit once the container is torn down. */
@@ -122,13 +124,14 @@ export class ShimContainer {
     exec.markRunning();
     this.reported.push(exec.exited.then(async (exit) => {
       await exec.drained();
+      this.drained.add(pid);
       try {
         this.pruneLogs();
       } catch (err) {
         this.log("warn", "prune logs", { error: String(err) });
       }
       this.report(exit);
-    }));
+    }).catch((err) => this.log("error", "report exec exit", { pid, error: String(err) })));
     return { systemPid };
   }
 
@@ -142,8 +145,7 @@ export class ShimContainer {
     if (!existsSync(dir)) return;
     const files = readdirSync(dir).map((name) => ({ name, ...statOf(join(dir, name)) }));
     let total = files.reduce((sum, f) => sum + f.size, 0);
-    const exited = new Set([...this.execs.values()].filter((e) => !e.isRunning).map((e) => e.pid));
-    for (const f of files.filter((f) => exited.has(f.name.replace(/\.log(\.1)?$/, ""))).sort((a, b) => a.mtime - b.mtime)) {
+    for (const f of files.filter((f) => this.drained.has(f.name.replace(/\.log(\.1)?$/, ""))).sort((a, b) => a.mtime - b.mtime)) {
       if (total <= budget) return;
       rmSync(join(dir, f.name), { force: true });
       total -= f.size;
@@ -160,7 +162,7 @@ export class ShimContainer {
     this.oom?.record(this.layout, this.log);
     if (this.sharesPidNamespace()) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
     await Promise.all(this.reported);
-    await this.init.drained();
+    await this.init.drained().catch((err) => this.log("error", "drain the init's output", { error: String(err) }));
     await this.deleteRuntimeContainer();
     return exit;
   }

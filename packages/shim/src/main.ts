@@ -12,6 +12,9 @@ import { ShimContainer } from "./container.ts";
 import { fileLogger } from "./log.ts";
 import { serveShim } from "./rpc.ts";
 
+/** How long a torn-down shim waits for answers still in flight before it exits anyway. */
+const IDLE_WAIT_MS = 5000;
+
 const dir = process.argv[2];
 if (!dir) {
   console.error("usage: berth-shim <container-dir>");
@@ -41,8 +44,8 @@ const clients = new Set<RpcConnection>();
 const container = new ShimContainer(record, layout, runc, log, (exit) => {
   for (const c of clients) c.notify("exit", exit);
 });
-const listener = serveShim(layout.socket, container, clients, {
-  created: () => clearTimeout(orphanTimer),
+const { listener, idle } = serveShim(layout.socket, container, clients, {
+  creating: () => clearTimeout(orphanTimer),
   shutdown: () => exit(0),
 });
 writeShimRecord(layout, { pid: process.pid, startTime: processStartTime(process.pid) ?? "" });
@@ -54,7 +57,9 @@ const orphanTimer = setTimeout(() => {
   exit(1);
 }, record.startTimeoutMs + 1000);
 
-container.done.then((exitRecord) => {
+container.done.then(async (exitRecord) => {
+  // A container that exits at once is torn down while berthd may still wait for the answer to its start.
+  await Promise.race([idle(), Bun.sleep(IDLE_WAIT_MS)]);
   for (const c of clients) c.notify("exit", exitRecord);
   exit(0);
 });

@@ -27,12 +27,21 @@ export function logSink(path: string, maxBytes: number): OutputSink {
 export class Output {
   private readonly listeners = new Set<OutputListener>();
   private ended = false;
+  private sinkFailed = false;
   readonly done: Promise<void>;
 
-  constructor(sources: AsyncIterable<Uint8Array>[], private readonly sink: OutputSink | undefined) {
+  constructor(
+    sources: AsyncIterable<Uint8Array>[],
+    private readonly sink: OutputSink | undefined,
+    private readonly onSinkError: (err: unknown) => void = () => {},
+  ) {
     this.done = Promise.all(sources.map((s) => this.copy(s))).then(() => {
       this.ended = true;
-      this.sink?.close();
+      try {
+        this.sink?.close();
+      } catch (err) {
+        this.onSinkError(err);
+      }
       for (const l of this.listeners) l.end();
       this.listeners.clear();
     });
@@ -56,7 +65,13 @@ export class Output {
   private async copy(source: AsyncIterable<Uint8Array>): Promise<void> {
     try {
       for await (const chunk of source) {
-        this.sink?.write(chunk);
+        try {
+          this.sink?.write(chunk);
+        } catch (err) {
+          // A full disk must not stop the draining: the process would get SIGPIPE. The chunk is lost instead.
+          if (!this.sinkFailed) this.onSinkError(err);
+          this.sinkFailed = true;
+        }
         for (const l of this.listeners) l.data(chunk);
       }
     } catch {

@@ -148,9 +148,11 @@ export class ShimProcess {
     this.resolveExited(record);
   }
 
+  private readonly sinkError = (err: unknown) => this.log("error", "output lost: cannot write it", { pid: this.pid, error: String(err) });
+
   private pipeOutput(pipes: StdioPipes): Output {
     const sources = [pipes.stdout, pipes.stderr].filter((s): s is ReadableStream<Uint8Array> => s !== undefined);
-    return new Output(sources, sources.length > 0 ? logSink(this.layout.log(this.pid), this.options.logMaxBytes) : undefined);
+    return new Output(sources, sources.length > 0 ? logSink(this.layout.log(this.pid), this.options.logMaxBytes) : undefined, this.sinkError);
   }
 
   /** Takes the pty master from the console socket, then copies client stdin to it and its output out. */
@@ -168,6 +170,6 @@ export class ShimProcess {
     }
     const out = this.io!.terminalOut;
     const sink: OutputSink = out !== undefined ? fdSink(out) : logSink(this.layout.log(this.pid), this.options.logMaxBytes);
-    return new Output([createReadStream("", { fd: master, autoClose: false, highWaterMark: 64 * 1024 })], sink);
+    return new Output([createReadStream("", { fd: master, autoClose: false, highWaterMark: 64 * 1024 })], sink, this.sinkError);
   }
 }

@@ -3,7 +3,8 @@ import { BerthError, type RpcConnection, serveRpc, type ShimMethods } from "@ber
 import type { ShimContainer } from "./container.ts";
 
 export interface ShimHooks {
-  created(): void;
+  /** berthd asked for the create: from here the start timeout bounds the shim's own work. */
+  creating(): void;
   shutdown(): void;
 }
 
@@ -17,9 +18,8 @@ interface Connection extends RpcConnection {
 export function serveShim(path: string, container: ShimContainer, clients: Set<RpcConnection>, hooks: ShimHooks) {
   const handlers: Handlers = {
     async create() {
-      const result = await container.create();
-      hooks.created();
-      return result;
+      hooks.creating();
+      return container.create();
     },
     async start() {
       await container.start();
@@ -57,10 +57,21 @@ export function serveShim(path: string, container: ShimContainer, clients: Set<R
     },
   };
   const connections = new WeakMap<RpcConnection, Connection>();
-  return serveRpc(path, (method, params, rpc) => {
+  let inFlight = 0;
+  const onIdle: (() => void)[] = [];
+  const settled = () => {
+    // The reply goes out in the continuation after the handler settles: let it, then call it idle.
+    if (--inFlight === 0) setTimeout(() => inFlight === 0 && onIdle.splice(0).forEach((f) => f()), 0);
+  };
+  const listener = serveRpc(path, async (method, params, rpc) => {
     const handler = handlers[method as keyof ShimMethods] as ((p: unknown, c: Connection) => unknown) | undefined;
     if (!handler) throw new BerthError("invalid_argument", `unknown shim method ${JSON.stringify(method)}`);
-    return handler(params, connections.get(rpc!)!);
+    inFlight++;
+    try {
+      return await handler(params, connections.get(rpc!)!);
+    } finally {
+      settled();
+    }
   }, (rpc) => {
     const conn: Connection = Object.assign(rpc, { detach: [] as (() => void)[] });
     connections.set(rpc, conn);
@@ -70,4 +81,9 @@ export function serveShim(path: string, container: ShimContainer, clients: Set<R
       for (const d of conn.detach) d();
     };
   });
+  return {
+    listener,
+    /** Resolves once no request is being handled and every answer has gone out. */
+    idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => onIdle.push(resolve))),
+  };
 }

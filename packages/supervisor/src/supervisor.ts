@@ -197,13 +197,15 @@ export class Supervisor {
     return entry.toApi();
   }
 
-  /** Undoes a failed create: the shim goes (it has already deleted the runtime container), then the state dir. */
+  /** Undoes a failed create: the shim goes, then whatever the runtime still has of the container, then its state dir. */
   private async discard(entry: ContainerEntry): Promise<void> {
     const shim = entry.shim;
     if (shim) {
       await shim.call("shutdown").catch(() => {});
       await shim.gone;
     }
+    // The shim may have gone before its own delete (a failed start, its orphan timer): the id must stay usable.
+    await this.runtimeFor(entry).delete(entry.id, { force: true }).catch(() => {});
     entry.status = "released";
     rmSync(entry.layout.dir, { recursive: true, force: true });
     this.containers.delete(entry.id);

@@ -84,3 +84,28 @@ test("attach to an unknown process is refused before the upgrade", async () => {
   expect(plain.status).toBe(426);
   await d.signal(id, "SIGKILL");
 });
+
+test("several idle terminals in one container do not starve each other's input", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  for (const pid of ["t1", "t2", "t3", "t4"]) {
+    expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid, args: ["sh"], terminal: true })).status).toBe(201);
+  }
+  const a = Attach.open(d, id, "t4");
+  await a.opened;
+  a.send("echo MARK$((40+2))\n");
+  await a.until("MARK42");
+  a.ws.close(1000);
+  await d.signal(id, "SIGKILL");
+});
+
+test("a terminal's output goes to the client's stdout FIFO when one is given", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  const out = fifoReader();
+  const res = await d.json("POST", `/v1/containers/${id}/processes`, { pid: "t", args: ["sh", "-c", "echo hi-$((6*7))"], terminal: true, stdout: out.path });
+  expect(res.status).toBe(201);
+  expect((await d.json("POST", `/v1/containers/${id}/processes/t/wait`)).body).toEqual({ status: 0 });
+  expect(await out.text).toBe("hi-42\r\n");
+  await d.signal(id, "SIGKILL");
+});

@@ -3,21 +3,58 @@
  * goes to one sink (the rotated capture log, or the client's FIFO for a terminal) and to every attached
  * listener. `done` resolves when every source has ended, which for a pipe means every holder closed it.
  */
-import { createWriteStream, type WriteStream } from "node:fs";
+import { write } from "node:fs";
 import { RotatingLog } from "./capture.ts";
 
 export type OutputListener = { data(chunk: Uint8Array): void; end(): void };
 
 export interface OutputSink {
   write(chunk: Uint8Array): void;
-  close(): void;
+  /** Flushes what is queued (if anything) and lets go of the destination. */
+  close(): void | Promise<void>;
 }
 
-/** Writes to a client FIFO through a stream, so a client that stops reading never blocks the shim's loop. */
-export function fdSink(fd: number): OutputSink {
-  const stream: WriteStream = createWriteStream("", { fd, autoClose: false });
-  stream.on("error", () => {});
-  return { write: (chunk) => void stream.write(chunk), close: () => stream.end() };
+/** How much terminal output waits for a client FIFO nobody reads; past it, output is dropped (the pty never blocks). */
+export const FIFO_SINK_MAX = 1 << 20;
+
+/**
+ * Writes all of `data` to a non-blocking fd, waiting out EAGAIN (a full pipe or pty) for at most `timeoutMs`.
+ * Writes go through the fs pool, so an fd that could block would hold one of its few threads: never pass one.
+ */
+export async function writeAll(fd: number, data: Uint8Array, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let off = 0; off < data.length; ) {
+    try {
+      off += await new Promise<number>((resolve, reject) => write(fd, data, off, data.length - off, null, (err, n) => (err ? reject(err) : resolve(n))));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN" || Date.now() > deadline) throw err;
+      await Bun.sleep(5);
+    }
+  }
+}
+
+/** Terminal output to a client's FIFO (non-blocking fd): queued up to FIFO_SINK_MAX, written in order, flushed on close. */
+export function fdSink(fd: number, onError: (err: unknown) => void): OutputSink {
+  const queue: Uint8Array[] = [];
+  let queued = 0;
+  let pumping: Promise<void> | undefined;
+  const pump = async () => {
+    while (queue.length > 0) {
+      const chunk = queue.shift()!;
+      queued -= chunk.length;
+      await writeAll(fd, chunk, 60_000).catch(onError);
+    }
+    pumping = undefined;
+  };
+  return {
+    write(chunk) {
+      if (queued + chunk.length > FIFO_SINK_MAX) return; // nobody reads: drop rather than grow
+      queue.push(chunk);
+      queued += chunk.length;
+      pumping ??= pump();
+    },
+    close: () => pumping,
+  };
 }
 
 export function logSink(path: string, maxBytes: number): OutputSink {
@@ -35,10 +72,10 @@ export class Output {
     private readonly sink: OutputSink | undefined,
     private readonly onSinkError: (err: unknown) => void = () => {},
   ) {
-    this.done = Promise.all(sources.map((s) => this.copy(s))).then(() => {
+    this.done = Promise.all(sources.map((s) => this.copy(s))).then(async () => {
       this.ended = true;
       try {
-        this.sink?.close();
+        await this.sink?.close();
       } catch (err) {
         this.onSinkError(err);
       }

@@ -6,15 +6,15 @@
  * accepted in every state and never throws. A terminal's console socket lives in a temp dir of its own (runc
  * resolves the path from the bundle, and a state dir path may be too long for a socket), removed once used.
  */
-import { createReadStream, mkdtempSync, readFileSync, rmSync, write } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { BerthError, type ExitRecord, nowRfc3339, type ShimProcessState } from "@berth/protocol";
 import type { StdioPipes } from "@berth/runtime";
 import { type ContainerLayout, writeExitRecord } from "@berth/state";
-import { closeFd, ConsoleSocket, pidfdOpen, pidfdSendSignal, setWindowSize, waitFor } from "@berth/sys";
+import { closeFd, ConsoleSocket, pidfdOpen, pidfdSendSignal, setBlocking, setWindowSize, waitFor } from "@berth/sys";
 import type { ShimLogger } from "./log.ts";
-import { fdSink, logSink, Output, type OutputListener, type OutputSink } from "./output.ts";
+import { fdSink, logSink, Output, type OutputListener, type OutputSink, writeAll } from "./output.ts";
 import { ProcessIo, type Stdio, type StdioPaths } from "./stdio.ts";
 
 type State = "new" | "created" | "running" | "exited";
@@ -116,7 +116,7 @@ export class ShimProcess {
   async write(data: Uint8Array): Promise<void> {
     const fd = this.master ?? this.io?.stdinWriter;
     if (fd === undefined || !this.isRunning) throw new BerthError("failed_precondition", `process ${this.pid} has no stdin the shim can write to`);
-    await new Promise<void>((resolve, reject) => write(fd, data, (err) => (err ? reject(err) : resolve())));
+    await writeAll(fd, data);
   }
 
   snapshot(): ShimProcessState {
@@ -169,7 +169,9 @@ export class ShimProcess {
       })().catch(() => {});
     }
     const out = this.io!.terminalOut;
-    const sink: OutputSink = out !== undefined ? fdSink(out) : logSink(this.layout.log(this.pid), this.options.logMaxBytes);
-    return new Output([createReadStream("", { fd: master, autoClose: false, highWaterMark: 64 * 1024 })], sink, this.sinkError);
+    if (out !== undefined) setBlocking(out, false);
+    const sink: OutputSink = out !== undefined ? fdSink(out, this.sinkError) : logSink(this.layout.log(this.pid), this.options.logMaxBytes);
+    setBlocking(master, false);
+    return new Output([Bun.file(master).stream()], sink, this.sinkError);
   }
 }

@@ -46,9 +46,6 @@ try {
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
   const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, ...(tls ? { tls } : {}) })));
-  logger.info("berthd listening", { urls: servers.map((s) => s.url.href), stateDir: flags.stateDir, pid: process.pid });
-  // Served first, so /healthz answers (restoring: true) while the containers come back.
-  await supervisor.restore();
   const stop = (signal: string) => {
     logger.info("stopping; containers keep running", { signal });
     for (const s of servers) s.stop(true);
@@ -61,6 +58,9 @@ try {
   });
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
+  logger.info("berthd listening", { urls: servers.map((s) => s.url.href), stateDir: flags.stateDir, pid: process.pid });
+  // Served first, so /healthz answers (restoring: true) while the containers come back.
+  await supervisor.restore();
 } catch (err) {
   logger.error("berthd failed to start", { error: (err as Error).message });
   process.exit(1);

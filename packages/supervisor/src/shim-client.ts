@@ -11,31 +11,44 @@ export type ExitNotice = { pid: string; status: number; exitedAt: string };
 
 /** A connected shim: typed calls, exit notices, and `gone`, which settles once the shim process has exited. */
 export class ShimClient {
-  private constructor(private readonly rpc: RpcClient, readonly pid: number, readonly gone: Promise<void>) {}
+  /**
+   * @param callTimeoutMs bound for one call: an exec may wait for a FIFO reader and then for the runtime, each up
+   * to the start timeout, so a shim that answers nothing within twice that is taken as wedged.
+   */
+  private constructor(
+    private readonly rpc: RpcClient,
+    readonly pid: number,
+    readonly gone: Promise<void>,
+    private readonly callTimeoutMs: number,
+  ) {}
 
-  static async connect(layout: ContainerLayout, pid: number, gone: Promise<void>, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
+  static async connect(layout: ContainerLayout, pid: number, gone: Promise<void>, startTimeoutMs: number, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
     const rpc = await connectRpc(layout.socket, (event, params) => {
       if (event === "exit") onExit(params as ExitNotice);
     });
-    return new ShimClient(rpc, pid, gone);
+    return new ShimClient(rpc, pid, gone, 2 * startTimeoutMs + 5000);
   }
 
   /**
    * Reaches a shim berthd did not start (after a restart). It is not berthd's child, so "gone" is the socket
    * closing and then its pid (checked by start time) disappearing, or staying a zombie of another parent.
    */
-  static async reconnect(layout: ContainerLayout, shim: ShimRecord, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
+  static async reconnect(layout: ContainerLayout, shim: ShimRecord, startTimeoutMs: number, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
     const rpc = await connectRpc(layout.socket, (event, params) => {
       if (event === "exit") onExit(params as ExitNotice);
     });
     const gone = rpc.closed.then(async () => {
       for (let delay = 1; isLive(shim.pid, shim.startTime); delay = Math.min(delay * 2, 20)) await Bun.sleep(delay);
     });
-    return new ShimClient(rpc, shim.pid, gone);
+    return new ShimClient(rpc, shim.pid, gone, 2 * startTimeoutMs + 5000);
   }
 
   call<M extends keyof ShimMethods>(method: M, params?: ShimMethods[M]["params"]): Promise<ShimMethods[M]["result"]> {
-    return this.rpc.call(method, params);
+    let timer: Timer | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BerthError("timeout", `shim did not answer ${method} within ${this.callTimeoutMs} ms`)), this.callTimeoutMs);
+    });
+    return Promise.race([this.rpc.call<ShimMethods[M]["result"]>(method, params), timeout]).finally(() => clearTimeout(timer));
   }
 
   close(): void {
@@ -61,7 +74,7 @@ export async function startShim(
   const deadline = Date.now() + timeoutMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 10)) {
     try {
-      return await ShimClient.connect(layout, proc.pid, gone, onExit);
+      return await ShimClient.connect(layout, proc.pid, gone, timeoutMs, onExit);
     } catch (err) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         throw new BerthError("internal", `shim exited before it was ready (status ${proc.exitCode ?? proc.signalCode})${lastShimError(layout)}`);

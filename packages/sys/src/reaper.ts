@@ -14,7 +14,9 @@ const GRAVEYARD_MAX = 1024;
 
 const bunChildren = new Set<number>();
 const watchers = new Map<number, (status: number) => void>();
-const graveyard = new Map<number, number>();
+const graveyard = new Map<number, { status: number; at: number }>();
+/** A status kept longer than this belongs to a pid that may since have been reused: it is not handed out. */
+const GRAVEYARD_TTL_MS = 10_000;
 let sweepTimer: Timer | undefined;
 
 /** Bun.spawn, with the child registered so the orphan sweep never reaps it. */
@@ -28,10 +30,8 @@ export function spawn(argv: string[], options: Parameters<typeof Bun.spawn>[1]):
 /** The exit status of `pid`, a process that is (or will be re-parented as) our child: exit code or 128+signal. */
 export function waitFor(pid: number): Promise<number> {
   const early = graveyard.get(pid);
-  if (early !== undefined) {
-    graveyard.delete(pid);
-    return Promise.resolve(early);
-  }
+  graveyard.delete(pid);
+  if (early !== undefined && Date.now() - early.at < GRAVEYARD_TTL_MS) return Promise.resolve(early.status);
   return new Promise((resolve) => {
     watchers.set(pid, resolve);
     reapKnown();
@@ -62,7 +62,7 @@ function sweepOrphans(): void {
       watchers.delete(pid);
       resolve(status);
     } else {
-      graveyard.set(pid, status);
+      graveyard.set(pid, { status, at: Date.now() });
       if (graveyard.size > GRAVEYARD_MAX) graveyard.delete(graveyard.keys().next().value!);
     }
   }

@@ -48,7 +48,7 @@ export class ShimContainer {
       deadline: 0,
       logMaxBytes: record.logMaxBytes,
     }, layout, log);
-    this.done = this.init.exited.then((exit) => this.teardown(exit));
+    this.done = this.init.reaped.then(() => this.teardown());
   }
 
   get processes(): ShimProcess[] {
@@ -158,13 +158,15 @@ export class ShimContainer {
     return restore ? this.runc.restore(id, { ...options, ...restore }) : this.runc.create(id, options);
   }
 
-  private async teardown(exit: ExitRecord): Promise<ExitRecord> {
+  /** The runtime's delete runs while the exits are recorded and the output drains: it is most of the wait. */
+  private async teardown(): Promise<ExitRecord> {
     this.oom?.record(this.layout, this.log);
     if (this.sharesPidNamespace()) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
+    const deleted = this.deleteRuntimeContainer();
     await Promise.all(this.reported);
     await this.init.drained().catch((err) => this.log("error", "drain the init's output", { error: String(err) }));
-    await this.deleteRuntimeContainer();
-    return exit;
+    await deleted;
+    return this.init.exited;
   }
 
   private async deleteRuntimeContainer(): Promise<void> {

@@ -44,7 +44,7 @@ const clients = new Set<RpcConnection>();
 const container = new ShimContainer(record, layout, runc, log, (exit) => {
   for (const c of clients) c.notify("exit", exit);
 });
-const { listener, idle } = serveShim(layout.socket, container, clients, {
+const { idle } = serveShim(layout.socket, container, clients, {
   creating: () => clearTimeout(orphanTimer),
   shutdown: () => exit(0),
 });
@@ -64,8 +64,8 @@ container.done.then(async (exitRecord) => {
   exit(0);
 });
 
+/** Exits without touching the state dir: berthd may be removing it already (its socket file goes with it). */
 function exit(code: number): void {
   clearTimeout(orphanTimer);
-  listener.stop(true);
   process.exit(code);
 }

@@ -40,11 +40,16 @@ export class ShimProcess {
   private master: number | undefined;
   private output: Output | undefined;
   /** Resolves once the exit is on disk. */
+  /** Resolves once the process has been reaped, before its record is on disk: teardown can start. */
+  readonly reaped: Promise<ExitRecord>;
+  private resolveReaped!: (record: ExitRecord) => void;
+  /** Resolves once the exit is on disk: nobody is told before. */
   readonly exited: Promise<ExitRecord>;
   private resolveExited!: (record: ExitRecord) => void;
 
   constructor(private readonly options: ProcessOptions, private readonly layout: ContainerLayout, private readonly log: ShimLogger) {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+    this.reaped = new Promise((resolve) => (this.resolveReaped = resolve));
   }
 
   get pid(): string {
@@ -137,15 +142,19 @@ export class ShimProcess {
     this.state = "exited";
     this.exitStatus = status;
     const record: ExitRecord = { pid: this.pid, status, exitedAt: nowRfc3339() };
-    try {
-      writeExitRecord(this.layout, record);
-    } catch (err) {
-      this.log("error", "write exit record", { pid: this.pid, error: String(err) });
-    }
     if (this.pidfd !== undefined) closeFd(this.pidfd);
     this.pidfd = undefined;
-    this.log("info", "process exited", { pid: this.pid, status });
-    this.resolveExited(record);
+    this.resolveReaped(record);
+    // Written on the next turn, so the runtime's cleanup (started on `reaped`) runs meanwhile.
+    setImmediate(() => {
+      try {
+        writeExitRecord(this.layout, record);
+      } catch (err) {
+        this.log("error", "write exit record", { pid: this.pid, error: String(err) });
+      }
+      this.log("info", "process exited", { pid: this.pid, status });
+      this.resolveExited(record);
+    });
   }
 
   private readonly sinkError = (err: unknown) => this.log("error", "output lost: cannot write it", { pid: this.pid, error: String(err) });

@@ -4,6 +4,7 @@
  *   <state>/berth.sock                    default unix API listener
  *   <state>/api-token                     bearer token for TCP listeners (0600)
  *   <state>/events.jsonl                  event journal, one JSON event per line
+ *   <state>/trash/                        released container dirs on their way out (emptied at start)
  *   <state>/containers/<id>/              one dir per container (0700), removed when the container is released
  *     container.json                      ContainerRecord: what was asked for, written by berthd before the shim starts
  *     shim.json                           ShimRecord: the shim's pid and start time, written by the shim
@@ -34,6 +35,10 @@ export class StateLayout {
   }
   get containersDir(): string {
     return join(this.root, "containers");
+  }
+  /** Released containers' dirs, moved out of the way (the id is free at once) and removed in the background. */
+  get trashDir(): string {
+    return join(this.root, "trash");
   }
   container(id: string): ContainerLayout {
     return new ContainerLayout(join(this.containersDir, id));

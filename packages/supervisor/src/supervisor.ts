@@ -5,8 +5,9 @@
  * create, then start (so berthd is already listening for the exit), emit start-container, answer.
  * An init exit is journaled, then the container is released (state dir removed, id free), then published.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import {
   BerthError, type Container, type CreateContainer, type ExitRecord, nowRfc3339, parseSignal, type State, wrapError,
 } from "@berth/protocol";
@@ -50,6 +51,7 @@ export class Supervisor {
   private readonly containers = new Map<string, ContainerEntry>();
   /** Init exit statuses of recently released containers, for a wait that comes just after the exit. */
   readonly recentExits = new Map<string, number>();
+  private trashed = 0;
   readonly processes = new Processes(this);
   private restoring: Promise<void> | undefined;
   private readonly pendingRestores = new Map<string, Promise<void>>();
@@ -58,6 +60,8 @@ export class Supervisor {
     this.layout = new StateLayout(config.stateDir);
     mkdirSync(config.stateDir, { recursive: true, mode: 0o711 });
     mkdirSync(this.layout.containersDir, { recursive: true, mode: 0o700 });
+    rmSync(this.layout.trashDir, { recursive: true, force: true });
+    mkdirSync(this.layout.trashDir, { mode: 0o700 });
     const journal = new Journal(this.layout.journal, config.retainCount);
     if (journal.skippedLines > 0) config.logger.warn("skipped unreadable journal lines", { count: journal.skippedLines });
     this.events = new EventBroker(journal);
@@ -271,8 +275,14 @@ export class Supervisor {
 
   /** The shim reports an exit once it is on disk; for the init, the shim then tears down and exits. */
   onExit(entry: ContainerEntry, notice: ExitNotice): void {
-    if (notice.pid === "init") entry.initExit = notice;
-    else entry.queue.run(() => this.execExited(entry, notice.pid, notice.status, notice.exitedAt));
+    if (notice.pid !== "init") {
+      entry.queue.run(() => this.execExited(entry, notice.pid, notice.status, notice.exitedAt));
+      return;
+    }
+    // The shim tells the init's exit once the container is torn down (runc delete done), so it is released now;
+    // the shim process itself only exits after this, and writes nothing more.
+    entry.initExit = notice;
+    void this.onShimGone(entry);
   }
 
   /** Journals and publishes an exec's exit, once; only for an exec whose start was reported. */
@@ -310,8 +320,8 @@ export class Supervisor {
   }
 
   /**
-   * The shim has exited: after a normal teardown its init exit is known (notice or record); otherwise it died,
-   * and the container is killed. Only now is everything of the container released.
+   * The container is over: its shim reported the init's exit after tearing down, or the shim is gone. Without a
+   * notice or a record on disk the shim died, and the container is killed. Then everything of it is released.
    */
   onShimGone(entry: ContainerEntry): Promise<void> {
     return entry.queue.run(async () => {
@@ -323,6 +333,18 @@ export class Supervisor {
     }).catch((err) => this.config.logger.error("handle exit", { container: entry.id, error: String(err) }));
   }
 
+  /** Frees the container's state dir name at once (a rename), and removes its content in the background. */
+  private removeDir(entry: ContainerEntry): void {
+    const trash = join(this.layout.trashDir, `${entry.id}.${++this.trashed}`);
+    try {
+      renameSync(entry.layout.dir, trash);
+    } catch {
+      rmSync(entry.layout.dir, { recursive: true, force: true });
+      return;
+    }
+    rm(trash, { recursive: true, force: true }).catch((err) => this.config.logger.warn("remove released state", { dir: trash, error: String(err) }));
+  }
+
   /** Journal the exit, free the id, then let subscribers see it: in one synchronous step. */
   private release(entry: ContainerEntry, exit: ExitRecord): void {
     // A container that never reached start-container (berthd died while creating it) leaves no events.
@@ -331,7 +353,7 @@ export class Supervisor {
     const event = report ? this.events.record({ type: "exit", id: entry.id, pid: "init", status: exit.status }) : undefined;
     entry.status = "released";
     entry.shim?.close();
-    rmSync(entry.layout.dir, { recursive: true, force: true });
+    this.removeDir(entry);
     this.containers.delete(entry.id);
     this.recentExits.set(entry.id, exit.status);
     if (this.recentExits.size > RECENT_EXITS) this.recentExits.delete(this.recentExits.keys().next().value!);

@@ -1,9 +1,11 @@
 /** Supervisor restarts: containers come back as they were, exits while berthd was down are reported once. */
 import { afterEach, expect, test } from "bun:test";
-import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Container, Event } from "@berth/protocol";
 import { ContainerLayout, readShimRecord } from "@berth/state";
+import { makeFifo } from "@berth/sys";
 import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
 import { alive, Attach, Daemon, isExit } from "./helpers/daemon.ts";
 import { StallingRuntime } from "./helpers/fake-runtime.ts";
@@ -26,6 +28,9 @@ test("after SIGKILL and restart, containers are listed as they were and everythi
   const id = uid();
   await d.create(id, bundle(["sh", "-c", "echo started; exec sleep 1000"]), { labels: ["a=1", "b=2"] });
   expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "shell", args: ["sh"], terminal: true })).status).toBe(201);
+  const stdin = join(mkdtempSync(join(tmpdir(), "bf-")), "stdin");
+  makeFifo(stdin);
+  expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "cat", args: ["cat"], stdin })).status).toBe(201);
   const before = (await d.json<Container[]>("GET", "/v1/containers")).body;
   const seq = await lastSeq(d);
 
@@ -37,7 +42,9 @@ test("after SIGKILL and restart, containers are listed as they were and everythi
   // No event was invented by the restart.
   expect(await lastSeq(d)).toBe(seq);
 
-  // Attach, resize, exec, logs and signal on the restored container.
+  // Close stdin, attach, resize, exec, logs, stats, pause and signal on the restored container.
+  expect((await d.fetch(`/v1/containers/${id}/processes/cat`, { method: "PATCH", body: JSON.stringify({ closeStdin: true }) })).status).toBe(204);
+  expect((await d.json("POST", `/v1/containers/${id}/processes/cat/wait`)).body).toEqual({ status: 0 });
   const a = Attach.open(d, id, "shell");
   await a.opened;
   a.ws.send(JSON.stringify({ resize: { width: 90, height: 30 } }));
@@ -60,7 +67,7 @@ test("after SIGKILL and restart, containers are listed as they were and everythi
   const seen = await events.until((i) => i.data.type === "exit" && i.data.pid === "init");
   events.close();
   expect(seen.filter((i) => i.data.type !== "exit").map((i) => i.data.type)).toEqual(["start-process", "pause", "resume"]);
-  expect(exits(seen)).toEqual([[id, "shell", 0], [id, "after", 0], [id, "init", 137]]);
+  expect(exits(seen)).toEqual([[id, "cat", 0], [id, "shell", 0], [id, "after", 0], [id, "init", 137]]);
 });
 
 test("exits that happen while berthd is down are reported once, execs before init, also over several restarts", async () => {

@@ -26,6 +26,8 @@ function statOf(path: string): { size: number; mtime: number } {
 export class ShimContainer {
   readonly init: ShimProcess;
   private readonly execs = new Map<string, ShimProcess>();
+  /** The runtime's start while it runs. */
+  private starting: Promise<void> = Promise.resolve();
   /** Execs whose output has ended: their logs may go when the container is over its budget. */
   private readonly drained = new Set<string>();
   /** Each exec's "exit reported" promise: the init's exit waits for all of them. */
@@ -83,8 +85,10 @@ export class ShimContainer {
 
   async start(): Promise<void> {
     if (!this.init.isRunning) throw new BerthError("failed_precondition", `cannot start container ${this.record.id}: its init is not created`);
+    const starting = this.runc.start(this.record.id);
+    this.starting = starting.catch(() => {});
     try {
-      await this.runc.start(this.record.id);
+      await starting;
     } catch (err) {
       if (this.init.isRunning) this.init.signal(9);
       throw err;
@@ -162,6 +166,8 @@ export class ShimContainer {
   private async teardown(): Promise<ExitRecord> {
     this.oom?.record(this.layout, this.log);
     if (this.sharesPidNamespace()) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
+    // An init that exits at once can do so while `runc start` is still finishing: never delete under it.
+    await this.starting;
     const deleted = this.deleteRuntimeContainer();
     await Promise.all(this.reported);
     await this.init.drained().catch((err) => this.log("error", "drain the init's output", { error: String(err) }));

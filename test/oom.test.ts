@@ -35,3 +35,19 @@ test("a SIGKILL, or a forced delete that removes the memory cgroup, is 137 with 
     expect(typesAndStatuses(await d.events(`storedOnly=true&after=0&id=${id}`).all())).toEqual([["start-container", undefined], ["exit", 137]]);
   }
 });
+
+test("an OOM kill the container survives (an exec's) is reported as it happens, while the container runs on", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"], { memoryLimit: 8 << 20 }));
+  const events = d.events(`id=${id}&after=0`);
+  expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "hog", args: ["sh", "-c", "s=x; while :; do s=$s$s; done"] })).status).toBe(201);
+  const seen = await events.until((i) => i.data.type === "oom");
+  const exit = (await events.until((i) => i.data.type === "exit" && i.data.pid === "hog")).at(-1)!.data;
+  events.close();
+  expect(seen.some((i) => i.data.type === "exit" && i.data.pid === "init")).toBe(false);
+  expect(exit.status).toBe(137);
+  expect((await d.json<{ status: string }>("GET", `/v1/containers/${id}`)).body.status).toBe("running");
+  await d.signal(id, "SIGKILL");
+  const all = await d.events(`storedOnly=true&after=0&id=${id}`).all();
+  expect(all.filter((i) => i.data.type === "oom")).toHaveLength(1);
+});

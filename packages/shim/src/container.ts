@@ -35,13 +35,15 @@ export class ShimContainer {
   /** Resolves with the init's exit once the container is torn down. */
   readonly done: Promise<ExitRecord>;
   private oom: OomWatch | undefined;
+  private readonly onOom = () => this.tell("oom", {});
 
   constructor(
     private readonly record: ContainerRecord,
     private readonly layout: ContainerLayout,
     private readonly runc: Runc,
     private readonly log: ShimLogger,
-    private readonly report: (exit: ExitRecord) => void,
+    /** Tells connected clients: "exit" (an ExitRecord) or "oom". */
+    private readonly tell: (event: "exit" | "oom", params: Record<string, unknown>) => void,
   ) {
     this.init = new ShimProcess({
       pid: "init",
@@ -75,7 +77,7 @@ export class ShimContainer {
         timeoutMs: Math.max(this.record.startTimeoutMs, 1),
       }));
       if (this.record.restore) this.init.markRunning();
-      this.oom = OomWatch.start(systemPid, this.log);
+      this.oom = OomWatch.start(systemPid, this.layout, this.log, this.onOom);
       return { systemPid };
     } catch (err) {
       await this.deleteRuntimeContainer();
@@ -126,6 +128,7 @@ export class ShimContainer {
       throw err;
     }
     exec.markRunning();
+    exec.reaped.then(() => this.oom?.check());
     this.reported.push(exec.exited.then(async (exit) => {
       await exec.drained();
       this.drained.add(pid);
@@ -134,7 +137,7 @@ export class ShimContainer {
       } catch (err) {
         this.log("warn", "prune logs", { error: String(err) });
       }
-      this.report(exit);
+      this.tell("exit", exit);
     }).catch((err) => this.log("error", "report exec exit", { pid, error: String(err) })));
     return { systemPid };
   }
@@ -164,7 +167,7 @@ export class ShimContainer {
 
   /** The runtime's delete runs while the exits are recorded and the output drains: it is most of the wait. */
   private async teardown(): Promise<ExitRecord> {
-    this.oom?.record(this.layout, this.log);
+    this.oom?.close();
     if (this.sharesPidNamespace()) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
     // An init that exits at once can do so while `runc start` is still finishing: never delete under it.
     await this.starting;

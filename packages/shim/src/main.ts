@@ -41,8 +41,8 @@ const runc = new Runc({
   spawn,
 });
 const clients = new Set<RpcConnection>();
-const container = new ShimContainer(record, layout, runc, log, (exit) => {
-  for (const c of clients) c.notify("exit", exit);
+const container = new ShimContainer(record, layout, runc, log, (event, params) => {
+  for (const c of clients) c.notify(event, params);
 });
 const { idle } = serveShim(layout.socket, container, clients, {
   creating: () => clearTimeout(orphanTimer),

@@ -1,56 +1,111 @@
 /**
- * The OOM watch: did the kernel's OOM killer strike the container's memory cgroup while it ran? It reads the
- * cgroup's own kill counter, `oom_kill` in memory.oom_control (cgroup v1, kernels since 4.13) or memory.events
- * (v2), once when the container is created and again when its init exits, before teardown removes the cgroup;
- * a rise is written as the oom record, which berthd turns into one `oom` event before the `exit`.
- *
- * Why a counter read at exit rather than the v1 eventfd from cgroup.event_control: nothing can put an eventfd on
- * Bun's event loop (notes/bun-on-linux.md §1.7), so waiting on one takes a Worker blocked in read(2), about 5 MiB
- * and two threads in every shim for an event that rarely comes. The eventfd also fires when the cgroup is
- * removed, and on an OOM condition that kills nothing. The counter counts kills only, removal never moves it (a
- * cgroup that is gone reads as no kill), it needs no fd, thread or timer, and v1 and v2 read the same way. The
- * cost: an OOM kill that the init survives is reported when the init exits, not when it happens.
+ * The OOM watch: the kernel's OOM killer striking the container's memory cgroup. Its kill counter (`oom_kill` in
+ * memory.oom_control on cgroup v1, in memory.events on v2) is the truth: the wake-ups only say when to read it,
+ * and so does the death of any of the container's processes (the shim reads it when it reaps one).
+ * On v1 an eventfd is registered through cgroup.event_control for memory.oom_control; Bun's own reader waits on
+ * it in the event loop (no thread). It also fires when the cgroup is removed and on an OOM that kills nothing:
+ * a wake-up counts only if the cgroup is still there and the counter moved. On v2 the kernel notifies changes of
+ * memory.events to inotify. Each rise is written as the oom record before the shim tells berthd, which reports
+ * one `oom` event; the counter is read once more at the init's exit, before teardown removes the cgroup.
  */
+import { existsSync, type FSWatcher, openSync, watch, writeFileSync } from "node:fs";
 import { nowRfc3339 } from "@berth/protocol";
 import { type ContainerLayout, writeOomRecord } from "@berth/state";
-import { cgroupsOf, readKeyed } from "@berth/sys";
+import { cgroupsOf, closeFd, makeEventFd, readKeyed } from "@berth/sys";
 import type { ShimLogger } from "./log.ts";
+
+/** After a wake-up, when to read the counter again (ms): the kill lands a little after the OOM notification. */
+const RECHECK_MS = [5, 25, 100, 500];
 
 export class OomWatch {
   private readonly before: number;
+  private recorded = 0;
+  private readonly stops: (() => void)[] = [];
+  private wakeups: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
-  /** Counts from now on the kills in `counterFile` (memory.oom_control or memory.events). */
-  constructor(private readonly counterFile: string) {
+  /** Counts kills in `counterFile` from now on; `onOom` is told of each rise once it is on disk. */
+  constructor(
+    private readonly counterFile: string,
+    private readonly layout: ContainerLayout,
+    private readonly log: ShimLogger,
+    private readonly onOom: () => void,
+  ) {
     this.before = readKeyed(counterFile).oom_kill ?? 0;
   }
 
   /** Watches the memory cgroup of `pid` (the init); undefined, and logged, when it has no kill counter to read. */
-  static start(pid: number, log: ShimLogger): OomWatch | undefined {
+  static start(pid: number, layout: ContainerLayout, log: ShimLogger, onOom: () => void): OomWatch | undefined {
     const cgroups = cgroupsOf(pid);
     const dir = cgroups?.dir("memory");
     const file = dir && `${dir}/${cgroups!.version === 1 ? "memory.oom_control" : "memory.events"}`;
-    if (file === undefined || readKeyed(file).oom_kill === undefined) {
+    if (dir === undefined || file === undefined || readKeyed(file).oom_kill === undefined) {
       log("warn", "no OOM kill counter for the container's memory cgroup: OOM kills go unreported", { file });
       return undefined;
     }
-    return new OomWatch(file);
-  }
-
-  /** OOM kills since the watch started; 0 when the cgroup is gone. */
-  kills(): number {
-    const now = readKeyed(this.counterFile).oom_kill;
-    return now === undefined ? 0 : Math.max(now - this.before, 0);
-  }
-
-  /** At the init's exit, before teardown: writes the oom record if there were kills. Never throws. */
-  record(layout: ContainerLayout, log: ShimLogger): void {
-    const kills = this.kills();
-    if (kills === 0) return;
-    log("warn", "the container's memory cgroup had OOM kills", { kills });
+    const watchOom = new OomWatch(file, layout, log, onOom);
     try {
-      writeOomRecord(layout, { kills, recordedAt: nowRfc3339() });
+      if (cgroups!.version === 1) watchOom.onEventFd(dir, file);
+      else watchOom.onInotify(file);
     } catch (err) {
-      log("error", "write oom record", { error: String(err) });
+      log("warn", "cannot watch for OOM kills as they happen; checking at exit only", { error: String(err) });
     }
+    return watchOom;
+  }
+
+  /** Reads the counter and, if it rose, writes the oom record and says so. Never throws. */
+  check(): void {
+    const now = readKeyed(this.counterFile).oom_kill;
+    const kills = now === undefined ? 0 : Math.max(now - this.before, 0);
+    if (kills <= this.recorded) return;
+    this.recorded = kills;
+    this.log("warn", "the container's memory cgroup had OOM kills", { kills });
+    try {
+      writeOomRecord(this.layout, { kills, recordedAt: nowRfc3339() });
+    } catch (err) {
+      this.log("error", "write oom record", { error: String(err) });
+    }
+    this.onOom();
+  }
+
+  /** At the init's exit, before teardown: a last read, then no more watching. */
+  close(): void {
+    this.check();
+    for (const stop of this.stops.splice(0)) stop();
+  }
+
+  private onEventFd(dir: string, file: string): void {
+    const control = openSync(file, "r");
+    let efd: number;
+    try {
+      efd = makeEventFd();
+      writeFileSync(`${dir}/cgroup.event_control`, `${efd} ${control}`);
+    } catch (err) {
+      closeFd(control);
+      throw err;
+    }
+    let stopped = false;
+    const stop = () => {
+      if (stopped) return;
+      stopped = true;
+      closeFd(efd);
+      closeFd(control);
+    };
+    this.stops.push(stop);
+    // Held by the watch, so nothing collects the reader while it waits.
+    this.wakeups = Bun.file(efd).stream().getReader();
+    const wakeups = this.wakeups;
+    (async () => {
+      while (!(await wakeups.read()).done) {
+        if (!existsSync(`${dir}/cgroup.event_control`)) break; // the cgroup went away: not an OOM
+        // The wake-up comes when the cgroup hits OOM, before the killer has picked its victim: look again shortly.
+        this.check();
+        for (const ms of RECHECK_MS) setTimeout(() => this.check(), ms);
+      }
+    })().catch((err) => this.log("warn", "OOM watch stopped", { error: String(err) })).finally(stop);
+  }
+
+  private onInotify(file: string): void {
+    const watcher: FSWatcher = watch(file, () => this.check());
+    this.stops.push(() => watcher.close());
   }
 }

@@ -61,7 +61,7 @@ async function restoreOne(supervisor: Supervisor, name: string, layout: Containe
   await entry.queue.run(async () => {
     if (live) {
       try {
-        entry.shim = await ShimClient.reconnect(layout, shim!, supervisor.config.startTimeoutMs, (notice) => supervisor.onExit(entry, notice));
+        entry.shim = await ShimClient.reconnect(layout, shim!, supervisor.config.startTimeoutMs, supervisor.noticesFor(entry));
         const state = await entry.shim.call("state");
         await adopt(supervisor, entry, state);
       } catch (err) {

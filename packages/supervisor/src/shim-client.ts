@@ -9,6 +9,19 @@ import { isLive, spawn } from "@berth/sys";
 
 export type ExitNotice = { pid: string; status: number; exitedAt: string };
 
+/** What a shim tells berthd unasked: a process's exit (once it is on disk), an OOM kill (once it is on disk). */
+export interface ShimNotices {
+  exit(notice: ExitNotice): void;
+  oom(): void;
+}
+
+function dispatch(notices: ShimNotices) {
+  return (event: string, params: Record<string, unknown>) => {
+    if (event === "exit") notices.exit(params as ExitNotice);
+    else if (event === "oom") notices.oom();
+  };
+}
+
 /** A connected shim: typed calls, exit notices, and `gone`, which settles once the shim process has exited. */
 export class ShimClient {
   /**
@@ -22,10 +35,8 @@ export class ShimClient {
     private readonly callTimeoutMs: number,
   ) {}
 
-  static async connect(layout: ContainerLayout, pid: number, gone: Promise<void>, startTimeoutMs: number, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
-    const rpc = await connectRpc(layout.socket, (event, params) => {
-      if (event === "exit") onExit(params as ExitNotice);
-    });
+  static async connect(layout: ContainerLayout, pid: number, gone: Promise<void>, startTimeoutMs: number, notices: ShimNotices): Promise<ShimClient> {
+    const rpc = await connectRpc(layout.socket, dispatch(notices));
     return new ShimClient(rpc, pid, gone, 2 * startTimeoutMs + 5000);
   }
 
@@ -33,10 +44,8 @@ export class ShimClient {
    * Reaches a shim berthd did not start (after a restart). It is not berthd's child, so "gone" is the socket
    * closing and then its pid (checked by start time) disappearing, or staying a zombie of another parent.
    */
-  static async reconnect(layout: ContainerLayout, shim: ShimRecord, startTimeoutMs: number, onExit: (notice: ExitNotice) => void): Promise<ShimClient> {
-    const rpc = await connectRpc(layout.socket, (event, params) => {
-      if (event === "exit") onExit(params as ExitNotice);
-    });
+  static async reconnect(layout: ContainerLayout, shim: ShimRecord, startTimeoutMs: number, notices: ShimNotices): Promise<ShimClient> {
+    const rpc = await connectRpc(layout.socket, dispatch(notices));
     const gone = rpc.closed.then(async () => {
       for (let delay = 1; isLive(shim.pid, shim.startTime); delay = Math.min(delay * 2, 20)) await Bun.sleep(delay);
     });
@@ -61,7 +70,7 @@ export async function startShim(
   shimCommand: string[],
   layout: ContainerLayout,
   timeoutMs: number,
-  onExit: (notice: ExitNotice) => void,
+  notices: ShimNotices,
 ): Promise<ShimClient> {
   const proc = spawn([...shimCommand, layout.dir], {
     cwd: layout.dir,
@@ -74,7 +83,7 @@ export async function startShim(
   const deadline = Date.now() + timeoutMs;
   for (let delay = 1; ; delay = Math.min(delay * 2, 10)) {
     try {
-      return await ShimClient.connect(layout, proc.pid, gone, timeoutMs, onExit);
+      return await ShimClient.connect(layout, proc.pid, gone, timeoutMs, notices);
     } catch (err) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         throw new BerthError("internal", `shim exited before it was ready (status ${proc.exitCode ?? proc.signalCode})${lastShimError(layout)}`);

@@ -25,7 +25,7 @@ import { type ContainerUsage, Metrics } from "./metrics.ts";
 import { readStats } from "./stats.ts";
 import { Processes } from "./processes.ts";
 import { restoreAll } from "./restore.ts";
-import { type ExitNotice, startShim } from "./shim-client.ts";
+import { type ExitNotice, type ShimNotices, startShim } from "./shim-client.ts";
 
 const RECENT_EXITS = 1024;
 
@@ -181,7 +181,7 @@ export class Supervisor {
     try {
       writeContainerRecord(entry.layout, entry.record);
       const timeout = this.config.startTimeoutMs;
-      entry.shim = await startShim(this.config.shimCommand, entry.layout, timeout, (notice) => this.onExit(entry, notice));
+      entry.shim = await startShim(this.config.shimCommand, entry.layout, timeout, this.noticesFor(entry));
       const shim = entry.shim;
       const { systemPid } = await this.metrics.time("create", () => shim.call("create"));
       entry.systemPid = systemPid;
@@ -274,7 +274,19 @@ export class Supervisor {
   }
 
   /** The shim reports an exit once it is on disk; for the init, the shim then tears down and exits. */
-  onExit(entry: ContainerEntry, notice: ExitNotice): void {
+  /** @internal restore.ts too: what to do with what this container's shim tells. */
+  noticesFor(entry: ContainerEntry): ShimNotices {
+    return { exit: (notice) => this.onExit(entry, notice), oom: () => this.onOom(entry) };
+  }
+
+  /** One `oom` event per container, as soon as the shim has the kill on disk (before the exit it may cause). */
+  private onOom(entry: ContainerEntry): void {
+    entry.queue.run(() => {
+      if (entry.started && !this.hasEvent(entry, "oom")) this.report(entry, { type: "oom", id: entry.id });
+    });
+  }
+
+  private onExit(entry: ContainerEntry, notice: ExitNotice): void {
     if (notice.pid !== "init") {
       entry.queue.run(() => this.execExited(entry, notice.pid, notice.status, notice.exitedAt));
       return;

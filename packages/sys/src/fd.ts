@@ -50,6 +50,14 @@ export function makeFifo(path: string, mode = 0o600): void {
   if (e !== EEXIST || !lstatSync(path).isFIFO()) throw new SysError("mkfifo", e, path);
 }
 
+/**
+ * eventfd(2), non-blocking and close-on-exec: Bun's own reader (`Bun.file(fd).stream()`) waits on it in the event
+ * loop, one 8-byte counter per wake-up, with no thread.
+ */
+export function makeEventFd(): number {
+  return check("eventfd", undefined, () => libc.eventfd(0, O_NONBLOCK | O_CLOEXEC));
+}
+
 /** pipe2(O_CLOEXEC): [read end, write end]. */
 export function makePipe(): [number, number] {
   const fds = new Int32Array(2);

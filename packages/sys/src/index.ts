@@ -5,7 +5,7 @@ export {
   sendSignal, setChildSubreaper,
 } from "./process.ts";
 export {
-  closeFd, makeFifo, makePipe, openFd, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
+  closeFd, makeEventFd, makeFifo, makePipe, openFd, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
   setBlocking, tryOpenWriter,
 } from "./fd.ts";
 export { isLive, isSameProcess, processStartTime } from "./proc.ts";

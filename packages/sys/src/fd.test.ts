@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, readSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import {
-  closeFd, makeFifo, makePipe, O_CLOEXEC, O_NONBLOCK, O_RDONLY, openFd, setBlocking, tryOpenWriter,
+  closeFd, makeEventFd, makeFifo, makePipe, O_CLOEXEC, O_NONBLOCK, O_RDONLY, openFd, setBlocking, tryOpenWriter,
 } from "./fd.ts";
 import { SysError } from "./libc.ts";
 
@@ -137,5 +137,25 @@ describe("makePipe and setBlocking", () => {
 
   test("setBlocking on a bad fd names fcntl and EBADF", () => {
     expect(() => setBlocking(1_000_000, true)).toThrow("fcntl(F_GETFL) 1000000: EBADF");
+  });
+});
+
+describe("makeEventFd", () => {
+  test("a non-blocking counter that Bun's own reader wakes on: one 8-byte value per read", async () => {
+    const efd = makeEventFd();
+    try {
+      expect(readlinkSync(`/proc/self/fd/${efd}`)).toBe("anon_inode:[eventfd]");
+      expect(readFileSync(`/proc/self/fdinfo/${efd}`, "utf8")).toMatch(/^flags:\s+0*2004002$/m); // O_RDWR|O_NONBLOCK|O_CLOEXEC
+      const reader = Bun.file(efd).stream().getReader();
+      const next = reader.read();
+      const add = Buffer.alloc(8);
+      add.writeBigUInt64LE(3n);
+      writeSync(efd, add);
+      const { value } = await next;
+      expect(Buffer.from(value!).readBigUInt64LE(0)).toBe(3n);
+      reader.releaseLock();
+    } finally {
+      closeFd(efd);
+    }
   });
 });

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
-import type { Container, Event } from "@berth/protocol";
+import { type Container, type Event, readSse } from "@berth/protocol";
 import { ContainerLayout, readShimRecord } from "@berth/state";
 import { isSameProcess, processExists } from "@berth/sys";
 import { removeBundles } from "./bundles.ts";
@@ -158,23 +158,10 @@ export class EventStream {
   }
 
   private async pump(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = "";
     try {
-      for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf("\n\n")) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const fields: Record<string, string> = {};
-          for (const line of block.split("\n")) {
-            const i = line.indexOf(":");
-            if (i > 0) fields[line.slice(0, i)] = line.slice(i + 1).trimStart();
-          }
-          if (fields.data) this.items.push({ id: fields.id ?? "", event: fields.event ?? "", data: JSON.parse(fields.data) });
-          this.wake();
-        }
+      for await (const message of readSse(body)) {
+        this.items.push({ id: message.id ?? "", event: message.event, data: JSON.parse(message.data) });
+        this.wake();
       }
     } catch {}
     this.ended = true;

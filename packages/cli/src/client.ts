@@ -6,10 +6,9 @@
 import {
   type AddProcess, BerthError, type Checkpoint, type CheckpointQuery, type Container, type ContainerPatch,
   type CreateCheckpoint, type CreateContainer, type ErrorBody, type Event, type EventsQuery, isErrorCode, type LogsQuery,
-  type Process, type ProcessPatch, type SignalRequest, type State, type Stats, type Version, type WaitResult,
+  type Process, type ProcessPatch, readSse, type SignalRequest, type State, type Stats, type Version, type WaitResult,
 } from "@berth/protocol";
 import type { Endpoint } from "./endpoint.ts";
-import { readSse } from "./sse.ts";
 
 /** Bun's WebSocket takes request headers (the bearer token); lib.dom's constructor type does not say so. */
 const BunWebSocket = WebSocket as unknown as new (url: string, options: Bun.WebSocketOptions) => WebSocket;

@@ -6,4 +6,5 @@ export * from "./operations.ts";
 export * from "./shim.ts";
 export * from "./rpc.ts";
 export { parseSignal } from "./signals.ts";
+export { readSse, type SseMessage } from "./sse.ts";
 export { nowRfc3339, parseRfc3339Ns } from "./time.ts";

@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { type Event, readSse } from "@berth/protocol";
 import { run } from "../exec.ts";
 import { createWatched, ExitFeed } from "../exits.ts";
 import { pool } from "../load.ts";
@@ -211,20 +212,11 @@ export class BerthTarget implements Target {
     if (res.status !== 200 || !res.body) throw new Error(`berth events: HTTP ${res.status}`);
     const body = res.body;
     (async () => {
-      const decoder = new TextDecoder();
-      let buffer = "";
       try {
-        for await (const chunk of body) {
-          buffer += decoder.decode(chunk, { stream: true });
-          let end: number;
-          while ((end = buffer.indexOf("\n\n")) >= 0) {
-            const data = buffer.slice(0, end).split("\n").find((l) => l.startsWith("data:"));
-            buffer = buffer.slice(end + 2);
-            if (!data) continue;
-            const event = JSON.parse(data.slice(5)) as { seq: number; type: string; id: string; pid?: string; status?: number };
-            if (feed === this.feed) this.lastSeq = Math.max(this.lastSeq, event.seq);
-            if (event.type === "exit" && event.pid === "init") feed.push(event.id, event.status ?? 255);
-          }
+        for await (const message of readSse(body)) {
+          const event = JSON.parse(message.data) as Event;
+          if (feed === this.feed) this.lastSeq = Math.max(this.lastSeq, event.seq);
+          if (event.type === "exit" && event.pid === "init") feed.push(event.id, event.status ?? 255);
         }
       } catch {}
     })();

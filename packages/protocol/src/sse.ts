@@ -1,7 +1,7 @@
 /**
  * Reading a Server-Sent Events body: messages are blocks of `field: value` lines ended by a blank line; berthd
  * sends `id`, `event` and `data` (one line of JSON) per message, and a `retry` block first, which has no data and
- * is skipped. What the messages mean is the client's business (client.ts).
+ * is skipped. What the messages mean is each client's business (the CLI, the bench, the tests).
  */
 export interface SseMessage {
   id?: string;

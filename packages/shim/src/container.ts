@@ -35,6 +35,8 @@ export class ShimContainer {
   /** Resolves with the init's exit once the container is torn down. */
   readonly done: Promise<ExitRecord>;
   private oom: OomWatch | undefined;
+  /** Read from the bundle once, at start: a bundle removed later must not change the teardown. */
+  private readonly sharesPidNamespace: boolean;
   private readonly onOom = () => this.tell("oom", {});
 
   constructor(
@@ -47,11 +49,12 @@ export class ShimContainer {
   ) {
     this.init = new ShimProcess({
       pid: "init",
-      terminal: this.initTerminal(),
+      terminal: record.init.terminal,
       paths: record,
       deadline: 0,
       logMaxBytes: record.logMaxBytes,
     }, layout, log);
+    this.sharesPidNamespace = sharesPidNamespace(record.bundlePath);
     this.done = this.init.reaped.then(() => this.teardown());
   }
 
@@ -168,7 +171,7 @@ export class ShimContainer {
   /** The runtime's delete runs while the exits are recorded and the output drains: it is most of the wait. */
   private async teardown(): Promise<ExitRecord> {
     this.oom?.close();
-    if (this.sharesPidNamespace()) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
+    if (this.sharesPidNamespace) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
     // An init that exits at once can do so while `runc start` is still finishing: never delete under it.
     await this.starting;
     const deleted = this.deleteRuntimeContainer();
@@ -184,19 +187,11 @@ export class ShimContainer {
     });
   }
 
-  private bundleSpec() {
-    return readJson<{ process?: { terminal?: boolean }; linux?: { namespaces?: { type: string; path?: string }[] } }>(
-      `${this.record.bundlePath}/config.json`,
-    );
-  }
+}
 
-  private initTerminal(): boolean {
-    return this.bundleSpec()?.process?.terminal ?? false;
-  }
-
-  /** Without its own pid namespace, the init's death does not take the container's other processes with it. */
-  private sharesPidNamespace(): boolean {
-    const pidNs = this.bundleSpec()?.linux?.namespaces?.find((ns) => ns.type === "pid");
-    return !pidNs || Boolean(pidNs.path);
-  }
+/** Without a pid namespace of its own, the init's death does not take the container's other processes with it. */
+function sharesPidNamespace(bundlePath: string): boolean {
+  const spec = readJson<{ linux?: { namespaces?: { type: string; path?: string }[] } }>(`${bundlePath}/config.json`);
+  const pidNs = spec?.linux?.namespaces?.find((ns) => ns.type === "pid");
+  return !pidNs || Boolean(pidNs.path);
 }

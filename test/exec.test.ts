@@ -1,9 +1,11 @@
 /** Execs in running containers: output and status, kills, ordering against the init, detached and background children. */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Container, Process } from "@berth/protocol";
 import { ContainerLayout, readShimRecord } from "@berth/state";
+import { makeFifo } from "@berth/sys";
 import { bundle, uid } from "./helpers/bundles.ts";
 import { alive, type Daemon, useDaemon, isExit } from "./helpers/daemon.ts";
 import { fifoReader } from "./helpers/fifo.ts";
@@ -157,4 +159,22 @@ describe("exec failures", () => {
     expect((await d.json("GET", `/v1/containers/${id}/processes/nofile`)).status).toBe(404);
     await d.signal(id, "SIGKILL");
   });
+});
+
+test("an exec waiting for its stdout FIFO's reader does not hold up a signal to its container", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  const fifo = join(mkdtempSync(join(tmpdir(), "bf-")), "out");
+  makeFifo(fifo); // nobody will read it
+  const events = d.events(`id=${id}&after=0`);
+  const pending = d.json<{ error?: { code: string } }>("POST", `/v1/containers/${id}/processes`, { pid: "waiting", args: ["true"], stdout: fifo });
+  await Bun.sleep(100); // the shim is now polling for a reader (the scenario is about that wait)
+  const started = performance.now();
+  expect(await d.signal(id, "SIGKILL")).toBe(204);
+  expect(performance.now() - started).toBeLessThan(1000);
+  await events.until(isExit("init"));
+  events.close();
+  const res = await pending;
+  expect(res.status).toBeGreaterThanOrEqual(400);
+  expect((await d.json("GET", `/v1/containers/${id}`)).status).toBe(404);
 });

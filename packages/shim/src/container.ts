@@ -35,6 +35,8 @@ export class ShimContainer {
   /** Resolves with the init's exit once the container is torn down. */
   readonly done: Promise<ExitRecord>;
   private oom: OomWatch | undefined;
+  /** Aborted when the init has exited. */
+  private readonly over = new AbortController();
   /** Read from the bundle once, at start: a bundle removed later must not change the teardown. */
   private readonly sharesPidNamespace: boolean;
   private readonly onOom = () => this.tell("oom", {});
@@ -113,6 +115,7 @@ export class ShimContainer {
       paths: request,
       deadline: Date.now() + this.record.startTimeoutMs,
       logMaxBytes: this.record.logMaxBytes,
+      abort: this.over.signal,
     }, this.layout, this.log);
     this.execs.set(pid, exec);
     const specPath = this.layout.processSpec(pid);
@@ -170,6 +173,7 @@ export class ShimContainer {
 
   /** The runtime's delete runs while the exits are recorded and the output drains: it is most of the wait. */
   private async teardown(): Promise<ExitRecord> {
+    this.over.abort(); // an exec still waiting for its FIFOs will not start now
     this.oom?.close();
     if (this.sharesPidNamespace) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
     // An init that exits at once can do so while `runc start` is still finishing: never delete under it.

@@ -29,6 +29,8 @@ export interface ProcessOptions {
   /** Bound for FIFO opens, the runtime call and the pty handover. */
   deadline: number;
   logMaxBytes: number;
+  /** Fires when the container is over: stop waiting for client FIFOs. */
+  abort?: AbortSignal;
 }
 
 export class ShimProcess {
@@ -70,7 +72,7 @@ export class ShimProcess {
     const { terminal, paths, deadline, pid } = this.options;
     let console: ConsoleSocket | undefined;
     try {
-      this.io = await ProcessIo.open(paths, deadline, terminal);
+      this.io = await ProcessIo.open(paths, deadline, terminal, this.options.abort);
       if (terminal) console = ConsoleSocket.listen(join(mkdtempSync(join(tmpdir(), "berth-pty-")), "pty.sock"));
       const pipes = await run(this.io.stdio, console?.path);
       this.io.handedToRuntime();

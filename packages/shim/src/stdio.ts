@@ -36,14 +36,17 @@ export class ProcessIo {
 
   private constructor() {}
 
-  /** Opens every client path, waiting at most until `deadline` (ms epoch) for a FIFO reader to appear. */
-  static async open(paths: StdioPaths, deadline: number, terminal: boolean): Promise<ProcessIo> {
+  /**
+   * Opens every client path, waiting at most until `deadline` (ms epoch) for a FIFO reader to appear, and no
+   * longer once `abort` fires (the container is over).
+   */
+  static async open(paths: StdioPaths, deadline: number, terminal: boolean, abort?: AbortSignal): Promise<ProcessIo> {
     const io = new ProcessIo();
     try {
       if (terminal) {
         io.stdio[1] = io.stdio[2] = "ignore"; // the runtime gives the process the pty
         if (paths.stdin) io.terminalIn = io.hold(io.openStdin(paths.stdin, false));
-        if (paths.stdout) io.terminalOut = io.hold(await io.openOutput(paths.stdout, deadline));
+        if (paths.stdout) io.terminalOut = io.hold(await io.openOutput(paths.stdout, deadline, abort));
         return io;
       }
       if (paths.stdin) io.stdio[0] = io.handOver(io.openStdin(paths.stdin, true));
@@ -52,7 +55,7 @@ export class ProcessIo {
         if (!path) continue;
         let fd = opened.get(path);
         if (fd === undefined) {
-          fd = io.handOver(await io.openOutput(path, deadline));
+          fd = io.handOver(await io.openOutput(path, deadline, abort));
           opened.set(path, fd);
         }
         io.stdio[slot] = fd;
@@ -121,7 +124,7 @@ export class ProcessIo {
     return clientOpen(path, O_RDONLY | O_CLOEXEC);
   }
 
-  private async openOutput(path: string, deadline: number): Promise<number> {
+  private async openOutput(path: string, deadline: number, abort?: AbortSignal): Promise<number> {
     if (kindOf(path, "output") !== "fifo") return clientOpen(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640);
     for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
       const fd = tryOpenWriter(path);
@@ -131,6 +134,7 @@ export class ProcessIo {
         return fd;
       }
       if (Date.now() >= deadline) throw new BerthError("timeout", `open ${path}: no reader on the fifo before the start timeout`);
+      if (abort?.aborted) throw new BerthError("failed_precondition", `open ${path}: the container exited while waiting for a reader`);
       await Bun.sleep(delay);
     }
   }

@@ -13,6 +13,8 @@ export class ExecEntry {
   status: Status = "creating";
   systemPid = 0;
   exitStatus: number | undefined;
+  /** An exit told while the exec was still "creating" (its start not yet reported). */
+  earlyExit: { status: number; exitedAt?: string } | undefined;
   /** Resolves with the exit status once the exec's exit is journaled. */
   readonly exited: Promise<number>;
   private resolveExited!: (status: number) => void;

@@ -23,19 +23,26 @@ export class Processes {
     if (pid === "init" || entry.execs.has(pid)) throw new BerthError("already_exists", `process ${pid} already exists in container ${id}`);
     const exec = new ExecEntry(execRecord(request, readBundleProcess(entry.record.bundlePath)));
     entry.execs.set(pid, exec);
-    return entry.queue.run(async () => {
-      try {
-        if (entry.status !== "running" || !entry.shim) throw new BerthError("failed_precondition", `container ${id} is ${entry.status}`);
-        writeProcessRecord(entry.layout, exec.record);
-        const shim = entry.shim;
-        exec.systemPid = (await this.supervisor.metrics.time("exec", () => shim.call("exec", { pid }))).systemPid;
-      } catch (err) {
-        entry.execs.delete(pid);
-        rmSync(entry.layout.processRecord(pid), { force: true });
-        throw wrapError(`exec ${pid} in container ${id}`, err);
-      }
+    // Not on the container's queue: the shim may wait up to the start timeout for a FIFO reader, and a signal
+    // or a delete of the container must not wait behind that. The outcome goes through the queue.
+    let systemPid: number;
+    try {
+      if (entry.status !== "running" || !entry.shim) throw new BerthError("failed_precondition", `container ${id} is ${entry.status}`);
+      writeProcessRecord(entry.layout, exec.record);
+      const shim = entry.shim;
+      systemPid = (await this.supervisor.metrics.time("exec", () => shim.call("exec", { pid }))).systemPid;
+    } catch (err) {
+      entry.execs.delete(pid);
+      rmSync(entry.layout.processRecord(pid), { force: true });
+      throw wrapError(`exec ${pid} in container ${id}`, err);
+    }
+    return entry.queue.run(() => {
+      if (entry.status === "released") throw new BerthError("not_found", `container ${id} exited while exec ${pid} started`);
+      exec.systemPid = systemPid;
       exec.status = "running";
       this.supervisor.report(entry, { type: "start-process", id, pid });
+      // An exit the shim told while the exec was still being started is reported now, after its start.
+      if (exec.earlyExit) this.supervisor.execExited(entry, pid, exec.earlyExit.status, exec.earlyExit.exitedAt);
       return exec.toApi();
     });
   }

@@ -300,6 +300,7 @@ export class Supervisor {
   /** Journals and publishes an exec's exit, once; only for an exec whose start was reported. */
   execExited(entry: ContainerEntry, pid: string, status: number, exitedAt?: string): void {
     const exec = entry.execs.get(pid);
+    if (exec?.status === "creating") exec.earlyExit = { status, ...(exitedAt ? { exitedAt } : {}) };
     if (!exec || exec.status !== "running") return;
     exec.markExited(status);
     if (!this.hasEvent(entry, "start-process", pid) || this.hasEvent(entry, "exit", pid)) return;

@@ -18,9 +18,8 @@ import { ShimProcess } from "./process.ts";
 /** Captured output a container keeps, in multiples of the log size (each process's own share is two). */
 export const LOG_BUDGET = 8;
 
-function statOf(path: string): { size: number; mtime: number } {
-  const st = statSync(path, { throwIfNoEntry: false });
-  return { size: st?.size ?? 0, mtime: st?.mtimeMs ?? 0 };
+function sizeOf(path: string): number {
+  return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }
 
 export class ShimContainer {
@@ -156,12 +155,14 @@ export class ShimContainer {
     const dir = this.layout.logsDir;
     const budget = LOG_BUDGET * this.record.logMaxBytes;
     if (!existsSync(dir)) return;
-    const files = readdirSync(dir).map((name) => ({ name, ...statOf(join(dir, name)) }));
-    let total = files.reduce((sum, f) => sum + f.size, 0);
-    for (const f of files.filter((f) => this.drained.has(f.name.replace(/\.log(\.1)?$/, ""))).sort((a, b) => a.mtime - b.mtime)) {
-      if (total <= budget) return;
-      rmSync(join(dir, f.name), { force: true });
-      total -= f.size;
+    let total = readdirSync(dir).reduce((sum, name) => sum + sizeOf(join(dir, name)), 0);
+    // Oldest first, in the order the execs ended (file times are too coarse to order them), older file first.
+    for (const pid of this.drained) {
+      for (const path of [`${this.layout.log(pid)}.1`, this.layout.log(pid)]) {
+        if (total <= budget) return;
+        total -= sizeOf(path);
+        rmSync(path, { force: true });
+      }
     }
   }
 

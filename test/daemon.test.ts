@@ -47,6 +47,7 @@ test("/metrics is Prometheus text, and the numbers move with what berthd does", 
   }
   expect((await scrape("berth_exit_to_event_seconds_count")).get("")).toBeGreaterThanOrEqual(2);
   expect((await scrape("berth_events_written_total")).get("")).toBeGreaterThanOrEqual(4);
+  expect((await scrape("berth_journal_bytes")).get("")).toBeGreaterThan(4 * 60);
   expect((await scrape("berth_containers")).get('{status="running"}')).toBe(0);
   const requests = await scrape("berth_api_requests_total");
   expect(requests.get('{method="POST",route="/v1/containers",status="201"}')).toBeGreaterThanOrEqual(1);

@@ -18,6 +18,7 @@ export interface MetricsSource {
   shims(): number;
   subscribers(): number;
   journalEvents(): number;
+  journalBytes(): number;
   eventsWritten(): number;
   /** Per-container usage, or undefined when berthd runs without --metrics-per-container. */
   perContainer?(): ContainerUsage[];
@@ -81,6 +82,7 @@ export class Metrics {
       family("berth_container_pids", "Processes in the container", (u) => u.pids);
     }
     new Gauge({ name: "berth_journal_events", help: "Events the journal keeps for replay", registers, collect() { this.set(source.journalEvents()); } });
+    new Gauge({ name: "berth_journal_bytes", help: "Size of the journal file", registers, collect() { this.set(source.journalBytes()); } });
   }
 
   /** Times `work` as `operation`; a failure with code runtime_error also counts as a runtime error. */

@@ -74,6 +74,7 @@ export class Supervisor {
       shims: () => [...this.containers.values()].filter((c) => c.shim).length,
       subscribers: () => this.events.subscriberCount,
       journalEvents: () => this.events.journal.size,
+      journalBytes: () => statSync(this.layout.journal, { throwIfNoEntry: false })?.size ?? 0,
       eventsWritten: () => this.events.written,
       ...(config.metricsPerContainer ? { perContainer: () => this.usage() } : {}),
     });

@@ -50,9 +50,20 @@ export function parseSize(s: string): number {
   return Number(m[1]) * unit;
 }
 
+/** `--runtime-args --root=/x` is API.md's own example: its value starts with a dash, so it is bound explicitly. */
+function joinRuntimeArgs(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--runtime-args" && i + 1 < argv.length) out.push(`--runtime-args=${argv[++i]}`);
+    else out.push(arg);
+  }
+  return out;
+}
+
 export function parseFlags(argv: string[]): Flags {
   const { values } = parseArgs({
-    args: argv,
+    args: joinRuntimeArgs(argv),
     strict: true,
     options: {
       "state-dir": { type: "string", default: "/run/berth" },

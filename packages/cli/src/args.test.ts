@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { optionsHelp, pairs, parse, UsageError } from "./args.ts";
+import { type OptionSpecs, optionsHelp, pairs, parse, UsageError } from "./args.ts";
 
 const OPTIONS = {
   limit: { type: "string", arg: "N", help: "a limit" },
@@ -29,4 +29,12 @@ test("optionsHelp aligns the descriptions and marks repeatable options", () => {
     "      --label     a label (repeatable)",
     "  -f, --force     force",
   ]);
+});
+
+test("an option whose values are flags takes the next word whatever it looks like", () => {
+  const options = { "runtime-args": { type: "string", multiple: true, flagValues: true, help: "" } } satisfies OptionSpecs;
+  expect(parse(["--runtime-args", "--root=/x", "--runtime-args", "--debug", "id"], options)).toEqual({
+    values: { "runtime-args": ["--root=/x", "--debug"] },
+    positionals: ["id"],
+  });
 });

@@ -10,6 +10,8 @@ export interface OptionSpec {
   short?: string;
   /** The value's placeholder in help ("ID", "FILE"); files are completed for FILE, DIR and PATH. */
   arg?: string;
+  /** Its values are themselves flags (`--runtime-args --root=/x`): the next word is always its value. */
+  flagValues?: boolean;
   help: string;
 }
 
@@ -34,14 +36,15 @@ export function parse<O extends OptionSpecs>(argv: string[], options: O): Parsed
   }
 }
 
-/** `--memory-limit -1` reads as the value -1, not as an unknown option `-1`. */
+/** `--memory-limit -1` reads as the value -1, not as an unknown option `-1`; likewise any value of a `flagValues` option. */
 function joinNegativeValues(argv: string[], options: OptionSpecs): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") return out.concat(argv.slice(i));
     const next = argv[i + 1];
-    if (arg.startsWith("--") && options[arg.slice(2)]?.type === "string" && next !== undefined && /^-\d/.test(next)) {
+    const spec = arg.startsWith("--") ? options[arg.slice(2)] : undefined;
+    if (spec?.type === "string" && next !== undefined && (/^-\d/.test(next) || spec.flagValues)) {
       out.push(`${arg}=${next}`);
       i++;
     } else {

@@ -18,7 +18,7 @@ import { waiting } from "../progress.ts";
 const OPTIONS = {
   label: { type: "string", multiple: true, arg: "K=V", help: "a label" },
   runtime: { type: "string", arg: "R", help: "OCI runtime binary for this container (default: berthd's)" },
-  "runtime-args": { type: "string", multiple: true, arg: "A", help: "runtime argument for this container, e.g. --runtime-args=--root=/x" },
+  "runtime-args": { type: "string", multiple: true, flagValues: true, arg: "A", help: "runtime argument for this container, e.g. --runtime-args --root=/x" },
   "no-pivot": { type: "boolean", help: "do not use pivot_root (for a rootfs on a ramdisk)" },
   stdin: { type: "string", arg: "PATH", help: "the init's stdin: a FIFO or file you own" },
   stdout: { type: "string", arg: "PATH", help: "the init's stdout: a FIFO or file you own (default: captured, see logs)" },

@@ -283,7 +283,8 @@ export class Supervisor {
   /** One `oom` event per container, as soon as the shim has the kill on disk (before the exit it may cause). */
   private onOom(entry: ContainerEntry): void {
     entry.queue.run(() => {
-      if (entry.started && !this.hasEvent(entry, "oom")) this.report(entry, { type: "oom", id: entry.id });
+      // After the release the exit is out: an oom now would come after it, and its marker has no dir to go in.
+      if (entry.status !== "released" && entry.started && !this.hasEvent(entry, "oom")) this.report(entry, { type: "oom", id: entry.id });
     });
   }
 
@@ -314,7 +315,8 @@ export class Supervisor {
     this.events.emit(event);
     const marker = entry.layout.reported(event.type, event.pid);
     try {
-      mkdirSync(dirname(marker), { recursive: true, mode: 0o700 });
+      // Never recursive: a state dir that is gone (released, or another container's now) must not be recreated.
+      if (!existsSync(dirname(marker))) mkdirSync(dirname(marker), { mode: 0o700 });
       writeFileSync(marker, "");
     } catch (err) {
       this.config.logger.warn("mark event reported", { container: entry.id, event: event.type, error: String(err) });

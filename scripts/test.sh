@@ -10,4 +10,4 @@ if ! command -v chromium >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 bun run --silent typecheck
-exec bun test --parallel=2 "$@"
+exec bun test --parallel=2 --timeout 60000 "$@"

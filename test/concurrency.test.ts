@@ -28,7 +28,7 @@ test("50 concurrent creates all start, are listed, and each exit is reported exa
   await events.until((i) => {
     if (i.data.type === "exit") exits.set(i.data.id, (exits.get(i.data.id) ?? 0) + 1);
     return exits.size === 50;
-  }, 30_000);
+  }, 60_000);
   events.close();
   expect([...exits.values()].every((n) => n === 1)).toBe(true);
   expect((await d.json<Container[]>("GET", "/v1/containers")).body).toEqual([]);

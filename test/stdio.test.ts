@@ -48,7 +48,7 @@ test("a client can close its stdout FIFO and open it again without the process g
   expect(lines).toEqual([...Array.from({ length: 200 }, (_, i) => `line-${i + 1}`), "last"]);
   expect((await events.until(isExit("init"))).at(-1)!.data.status).toBe(0);
   events.close();
-}, 15_000);
+}, 60_000);
 
 test("a container writing 50 MiB with nobody reading finishes; the log keeps the newest bytes within its bound", async () => {
   const id = uid();
@@ -71,7 +71,7 @@ test("a container writing 50 MiB with nobody reading finishes; the log keeps the
   // 50 MiB of 17-byte lines ends in a partial "0", then echo's newline, then the marker.
   expect(tail).toBe("0\nEND-OF-OUTPUT\n");
   await d.signal(id, "SIGKILL");
-}, 30_000);
+}, 60_000);
 
 test("logs: tail gives the last lines; follow streams new output across rotation until the process ends", async () => {
   const id = uid();
@@ -95,7 +95,7 @@ test("logs: tail gives the last lines; follow streams new output across rotation
   const none = await d.json<{ error: { code: string } }>("GET", `/v1/containers/${id}/processes/nope/logs`);
   expect(none.status).toBe(404);
   await d.signal(id, "SIGKILL");
-}, 30_000);
+}, 60_000);
 
 test("a container's captured output stays within its budget: logs of exited execs go first", async () => {
   const id = uid();
@@ -115,7 +115,7 @@ test("a container's captured output stays within its budget: logs of exited exec
   expect(readdirSync(logs)).not.toContain("w1.log.1");
   expect(readdirSync(logs)).toEqual(expect.arrayContaining(["w6.log", "w6.log.1"]));
   await d.signal(id, "SIGKILL");
-}, 30_000);
+}, 60_000);
 
 test("a follower that stops reading costs berthd no memory: the log is read only as fast as it is taken", async () => {
   const id = uid();
@@ -133,4 +133,4 @@ test("a follower that stops reading costs berthd no memory: the log is read only
   expect(rss() - before).toBeLessThan(48 << 20);
   await reader.cancel();
   await d.signal(id, "SIGKILL");
-}, 30_000);
+}, 60_000);

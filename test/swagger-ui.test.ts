@@ -52,4 +52,4 @@ test.skipIf(!hasChromium)("the page loads with no internet, lists the routes, an
   expect((await status.innerText()).trim()).toBe("200");
   expect(await op.locator(".live-responses-table .microlight").first().innerText()).toContain('"version"');
   expect(external).toEqual([]);
-}, 30_000);
+}, 60_000);

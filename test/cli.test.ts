@@ -166,7 +166,7 @@ test("pause, resume, update, stats and checkpoints; delete refuses a running con
   expect(await ok(["stats", id])).toMatch(new RegExp(`^${id}\\s+-\\s+[\\d.]+s\\s+\\S+ / 64\\.0MiB\\s+\\d+ / 64\\s`, "m"));
   expect(JSON.parse(await ok(["checkpoints", "list", id, "--json"]))).toEqual([]);
   const refused = await berth(["delete", id]);
-  expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining("is running")]);
+  expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining("cannot delete running container")]);
   expect(await ok(["rm", "--force", id])).toBe("");
   expect(await ok(["list", "-q"])).not.toContain(id);
 });

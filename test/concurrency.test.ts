@@ -32,6 +32,8 @@ test("50 concurrent creates all start, are listed, and each exit is reported exa
   events.close();
   expect([...exits.values()].every((n) => n === 1)).toBe(true);
   expect((await d.json<Container[]>("GET", "/v1/containers")).body).toEqual([]);
+  // Kept stopped until deleted; each delete answers once its container is cleaned up, and then nothing is left.
+  expect(await Promise.all(ids.map(async (id) => (await d.fetch(`/v1/containers/${id}`, { method: "DELETE" })).status))).toEqual(ids.map(() => 204));
   expect(readdirSync(join(d.stateDir, "containers"))).toEqual([]);
 }, 60_000);
 

@@ -65,8 +65,8 @@ test("SIGUSR1 writes a diagnostic dump of the registry; logs are JSON lines nami
   const dumpFile = join(d.stateDir, "diagnostics.json");
   d.proc.kill("SIGUSR1");
   while (!existsSync(dumpFile)) await Bun.sleep(5); // the dump is a file berthd writes on the signal
-  const dump = JSON.parse(readFileSync(dumpFile, "utf8")) as { containers: { id: string; status: string; shimPid: number }[] };
-  expect(dump.containers.find((c) => c.id === id)).toMatchObject({ id, status: "running" });
+  const dump = JSON.parse(readFileSync(dumpFile, "utf8")) as { containers: { id: string; state: string; shimPid: number }[] };
+  expect(dump.containers.find((c) => c.id === id)).toMatchObject({ id, state: "running" });
   // berthd's stderr reaches us asynchronously: wait for the dump's log line too.
   for (const deadline = Date.now() + 5000; !d.log.includes('"diagnostic dump"') && Date.now() < deadline; ) await Bun.sleep(10);
   const lines = d.log.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { level: string; msg: string; container?: string });

@@ -176,5 +176,5 @@ test("an exec waiting for its stdout FIFO's reader does not hold up a signal to 
   events.close();
   const res = await pending;
   expect(res.status).toBeGreaterThanOrEqual(400);
-  expect((await d.json("GET", `/v1/containers/${id}`)).status).toBe(404);
+  expect((await d.json<Container>("GET", `/v1/containers/${id}`)).body.status).toBe("stopped");
 });

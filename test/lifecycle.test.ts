@@ -50,7 +50,12 @@ describe("exits", () => {
     expect(await d.signal(id, "SIGKILL")).toBe(204);
     expect((await events.until(isExit("init", id))).at(-1)!.data.status).toBe(137);
     events.close();
-    expect((await d.json("GET", `/v1/containers/${id}`)).status).toBe(404);
+    // Kept as a stopped container: not listed by default, listed with all=true, inspectable until deleted.
+    const stopped = (await d.json<Container>("GET", `/v1/containers/${id}`)).body;
+    expect(stopped).toMatchObject({ status: "stopped", exitStatus: 137, pids: [] });
+    expect(stopped.processes[0]).toMatchObject({ pid: "init", status: "exited", exitStatus: 137 });
+    expect((await d.json<Container[]>("GET", "/v1/containers")).body.map((c) => c.id)).not.toContain(id);
+    expect((await d.json<Container[]>("GET", "/v1/containers?all=true")).body.map((c) => c.id)).toContain(id);
   });
 
   test("SIGTERM kills a process without a handler: 143", async () => {
@@ -116,7 +121,8 @@ describe("failures", () => {
     const second = (await events.until((i) => isExit("init", id)(i) && i.data.seq > first.seq)).at(-1)!.data;
     events.close();
     expect([first.status, second.status]).toEqual([7, 7]);
-    expect(readdirSync(join(d.stateDir, "containers"))).not.toContain(id);
+    // The second life replaced the first: one stopped container under the id.
+    expect((await d.json<Container[]>("GET", "/v1/containers?all=true")).body.filter((c) => c.id === id)).toHaveLength(1);
   });
 });
 
@@ -167,7 +173,8 @@ describe("bad requests", () => {
   test("each gets a clear 4xx and changes nothing", async () => {
     const running = uid();
     await d.create(running, bundle(["sleep", "1000"]));
-    const before = await d.json<Container[]>("GET", "/v1/containers");
+    const before = await d.json<Container[]>("GET", "/v1/containers?all=true");
+    const dirsBefore = readdirSync(join(d.stateDir, "containers")).sort();
     const seqBefore = (await d.events("storedOnly=true&after=0").all()).at(-1)!.data.seq;
     const good = bundle(["true"]);
     const noConfig = bundle(["true"]);
@@ -196,10 +203,10 @@ describe("bad requests", () => {
       expect(r.message.length).toBeGreaterThan(0);
     }
 
-    expect((await d.json<Container[]>("GET", "/v1/containers")).body).toEqual(before.body);
+    expect((await d.json<Container[]>("GET", "/v1/containers?all=true")).body).toEqual(before.body);
     const seqAfter = (await d.events("storedOnly=true&after=0").all()).at(-1)!.data.seq;
     expect(seqAfter).toBe(seqBefore);
-    expect(readdirSync(join(d.stateDir, "containers"))).toEqual([running]);
+    expect(readdirSync(join(d.stateDir, "containers")).sort()).toEqual(dirsBefore);
     await d.signal(running, "SIGKILL");
   });
 });

@@ -72,7 +72,7 @@ describe("pause and resume", () => {
       await notify.text;
       const pause = await d.json<ErrorBody>("PATCH", `/v1/containers/${id}`, { status: "paused" });
       expect(pause.status).toBe(409);
-      expect(pause.body.error).toEqual({ code: "failed_precondition", message: `cannot pause container ${id}: it is stopped` });
+      expect(pause.body.error).toEqual({ code: "failed_precondition", message: `cannot pause stopped container ${id}` });
       expect((await d.json<ErrorBody>("GET", `/v1/containers/${id}/stats`)).body.error.code).toBe("failed_precondition");
       const deleted = d.fetch(`/v1/containers/${id}`, { method: "DELETE" });
       // Its reader, the fake runtime, is waiting: this open does not block.

@@ -18,8 +18,10 @@ afterEach(async () => {
 });
 
 const exits = (items: { data: Event }[]) => items.filter((i) => i.data.type === "exit").map((i) => [i.data.id, i.data.pid, i.data.status]);
-/** Listing waits for the restore of every container: a barrier for what restore reports. */
-const restored = async (daemon: Daemon) => void (await daemon.json("GET", "/v1/containers"));
+/** Until /healthz says restore is over: a barrier for what restore reports. */
+const restored = async (daemon: Daemon) => {
+  while ((await daemon.json<{ restoring: boolean }>("GET", "/healthz")).body.restoring) await Bun.sleep(5);
+};
 const lastSeq = async (daemon: Daemon) => (await daemon.events("storedOnly=true&after=0").all()).at(-1)?.data.seq ?? 0;
 const shimOf = (daemon: Daemon, id: string) => readShimRecord(new ContainerLayout(join(daemon.stateDir, "containers", id)))!;
 
@@ -93,7 +95,9 @@ test("exits that happen while berthd is down are reported once, execs before ini
   expect(exits(replay)).toEqual([[id, "trapper", 3], [id, "init", 137]]);
   // The stored part before the restart is unchanged: same seqs, same events.
   expect((await d.events(`storedOnly=true&after=0`).all()).map((i) => i.data).slice(0, replayBefore.length)).toEqual(replayBefore);
-  expect(existsSync(join(d.stateDir, "containers", id))).toBe(false);
+  const stopped = (await d.json<Container>("GET", `/v1/containers/${id}`)).body;
+  expect(stopped).toMatchObject({ status: "stopped", exitStatus: 137 });
+  expect(stopped.processes.map((p) => [p.pid, p.status, p.exitStatus])).toEqual([["init", "exited", 137], ["trapper", "exited", 3]]);
 
   for (const signal of ["SIGTERM", "SIGKILL"] as const) {
     await d.kill(signal);
@@ -103,7 +107,7 @@ test("exits that happen while berthd is down are reported once, execs before ini
   }
 });
 
-test("a container whose shim died while berthd was down is killed (137); one already gone with no record is 255", async () => {
+test("a container whose shim died while berthd was down is killed (137); one that died after its shim is 137 too", async () => {
   d = await Daemon.start();
   const running = uid("run");
   const gone = uid("gone");
@@ -112,15 +116,16 @@ test("a container whose shim died while berthd was down is killed (137); one alr
   const seq = await lastSeq(d);
   await d.kill("SIGKILL");
   for (const id of [running, gone]) process.kill(shimOf(d, id).pid, "SIGKILL");
-  // The second one's init dies too, with nobody to record it.
+  // The second one's init dies too, with nobody to record it (as a write to its dead shim's pipe would kill it).
   Bun.spawnSync(["runc", "kill", gone, "KILL"]);
   while (JSON.parse(Bun.spawnSync(["runc", "state", gone]).stdout.toString()).status !== "stopped") await Bun.sleep(5);
 
   await d.launch();
   await restored(d);
   const got = exits(await d.events(`storedOnly=true&after=${seq}`).all()).sort();
-  expect(got).toEqual([[gone, "init", 255], [running, "init", 137]].sort());
+  expect(got).toEqual([[gone, "init", 137], [running, "init", 137]].sort());
   expect(alive(r.processes[0]!.systemPid)).toBe(false);
+  for (const id of [running, gone]) expect((await d.fetch(`/v1/containers/${id}`, { method: "DELETE" })).status).toBe(204);
   for (const id of [running, gone]) expect(Bun.spawnSync(["runc", "state", id]).exitCode).not.toBe(0);
   expect(readdirSync(join(d.stateDir, "containers"))).toEqual([]);
 });
@@ -140,13 +145,17 @@ test("a corrupt state dir and a removed bundle are cleaned up; the other contain
   rmSync(orphanBundle, { recursive: true });
 
   await d.launch();
-  const listed = (await d.json<Container[]>("GET", "/v1/containers")).body.map((c) => c.id);
-  expect(listed).toEqual([good]);
   const events = d.events(`after=${seq}`);
   const exited = new Set<string>();
   await events.until((i) => (i.data.type === "exit" && exited.add(i.data.id), exited.size === 2));
   events.close();
   expect(exits(await d.events(`storedOnly=true&after=${seq}`).all()).sort()).toEqual([[corrupt, "init", 137], [orphan, "init", 137]].sort());
+  await restored(d);
+  expect((await d.json<Container[]>("GET", "/v1/containers")).body.map((c) => c.id)).toEqual([good]);
+  // The one whose bundle went is kept as a stopped container; the corrupt one is gone.
+  expect((await d.json<Container[]>("GET", "/v1/containers?all=true")).body.map((c) => [c.id, c.status]).sort())
+    .toEqual([[good, "running"], [orphan, "stopped"]].sort());
+  expect((await d.fetch(`/v1/containers/${orphan}`, { method: "DELETE" })).status).toBe(204);
   expect(Bun.spawnSync(["runc", "state", corrupt]).exitCode).not.toBe(0);
   expect(Bun.spawnSync(["runc", "state", orphan]).exitCode).not.toBe(0);
   expect(readdirSync(join(d.stateDir, "containers"))).toEqual([good]);
@@ -175,7 +184,7 @@ test("a container created but never started (berthd killed between create and st
   }
 });
 
-test("/healthz answers while restoring; a request for a container being restored waits for it", async () => {
+test("while one container's restore hangs, /healthz, listing, GET and creates of other ids answer at once; its own operations wait", async () => {
   const runtime = new StallingRuntime("state");
   try {
     d = await Daemon.start();
@@ -187,16 +196,23 @@ test("/healthz answers while restoring; a request for a container being restored
     await d.launch();
     await runtime.reached();
     expect((await d.json("GET", "/healthz")).body).toEqual({ status: "ok", restoring: true });
+    // Its last known state, at once; listing too; a create of another id does not wait for it.
+    expect((await d.json<Container>("GET", `/v1/containers/${id}`)).body.status).toBe("running");
+    expect((await d.json<Container[]>("GET", "/v1/containers")).body.map((c) => c.id)).toEqual([id]);
+    const other = uid("other");
+    await d.create(other, bundle(["sleep", "1000"]));
     let answered = false;
-    const get = d.json("GET", `/v1/containers/${id}`).then((r) => ((answered = true), r));
+    const signal = d.json("POST", `/v1/containers/${id}/signal`, { signal: "SIGTERM" }).then((r) => ((answered = true), r));
     const events = d.events(`after=${seq}`);
     await events.ready;
     expect(answered).toBe(false);
     runtime.release();
-    expect((await get).status).toBe(404); // it was orphaned, so it is killed and reported
+    expect((await signal).status).toBe(409); // it was orphaned, so it is killed and reported: no longer running
     expect((await events.until((i) => i.data.type === "exit")).at(-1)!.data).toMatchObject({ id, pid: "init", status: 137 });
     events.close();
-    expect((await d.json("GET", "/healthz")).body).toEqual({ status: "ok", restoring: false });
+    await restored(d);
+    expect((await d.json<Container>("GET", `/v1/containers/${id}`)).body).toMatchObject({ status: "stopped", exitStatus: 137 });
+    await d.signal(other, "SIGKILL");
   } finally {
     runtime.remove();
   }

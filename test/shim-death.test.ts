@@ -2,7 +2,7 @@
 import { expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Event } from "@berth/protocol";
+import type { Container, Event } from "@berth/protocol";
 import { ContainerLayout, readShimRecord } from "@berth/state";
 import { bundle, uid } from "./helpers/bundles.ts";
 import { type Daemon, useDaemon } from "./helpers/daemon.ts";
@@ -38,6 +38,9 @@ for (const paused of [false, true]) {
     expect(exits).toEqual([["worker", 137], ["init", 137]]);
     // Gone, not lingering as zombies: berthd adopted and reaped them.
     for (const pid of [c.processes[0]!.systemPid, exec.systemPid]) expect(inProc(pid) && !zombie(pid) ? "alive" : inProc(pid) ? "zombie" : "gone").toBe("gone");
+    expect((await d.json<Container>("GET", `/v1/containers/${id}`)).body).toMatchObject({ status: "stopped", exitStatus: 137 });
+    // The delete of the stopped container answers once its cleanup is done: nothing of it is left.
+    expect((await d.fetch(`/v1/containers/${id}`, { method: "DELETE" })).status).toBe(204);
     expect(Bun.spawnSync(["runc", "state", id]).exitCode).not.toBe(0);
     expect(existsSync(`/sys/fs/cgroup/pids/${id}`)).toBe(false);
     expect(existsSync(join(d.stateDir, "containers", id))).toBe(false);

@@ -45,12 +45,6 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
       swagger: { theme: `${SWAGGER_ASSET_PREFIX}/swagger-ui.css`, cdn: `${SWAGGER_ASSET_PREFIX}/swagger-ui-bundle.js` } as Record<string, string>,
     }))
     .use(swaggerAssets())
-    // While restoring, a request about a container waits for that container, a listing for all of them.
-    .onBeforeHandle({ as: "global" }, async ({ params, path }) => {
-      if (supervisor.isRestoring && path.startsWith("/v1/") && path !== "/v1/events") {
-        await supervisor.restored((params as { id?: string } | undefined)?.id);
-      }
-    })
     .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
       supervisor.metrics.request(request.method, route || "unmatched", typeof set.status === "number" ? set.status : 200);
     })

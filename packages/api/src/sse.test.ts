@@ -18,7 +18,7 @@ function broker(): EventBroker {
 
 test("the stream opens with a retry field, then one SSE message per event: id, event, data", async () => {
   const b = broker();
-  b.emit({ type: "start-container", id: "c1" });
+  b.publish(b.record({ type: "start-container", id: "c1" }));
   const text = new Response(eventStream(b.subscribe({ after: 0, storedOnly: true }))).text();
   const body = await text;
   const [retry, first] = body.split("\n\n");
@@ -34,10 +34,10 @@ test("a reader that falls too far behind gets an error message naming where to r
   const stream = eventStream(b.subscribe({}));
   const reader = stream.getReader();
   expect((await reader.read()).value).toBe("retry: 1000\n\n");
-  b.emit({ type: "start-container", id: "first" });
+  b.publish(b.record({ type: "start-container", id: "first" }));
   expect((await reader.read()).value).toContain("id: 1\n");
   // The broker never waits: it goes on while this reader reads nothing.
-  for (let i = 0; i <= SUBSCRIBER_QUEUE_LIMIT; i++) b.emit({ type: "start-container", id: `c${i}` });
+  for (let i = 0; i <= SUBSCRIBER_QUEUE_LIMIT; i++) b.publish(b.record({ type: "start-container", id: `c${i}` }));
   expect(b.subscriberCount).toBe(0);
   let last = "";
   for (;;) {

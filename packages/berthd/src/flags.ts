@@ -10,6 +10,11 @@ export interface Flags {
   runtimeArgs: string[];
   startTimeoutMs: number;
   retainCount: number;
+  /** Stopped containers kept for inspection. */
+  retainStopped: number;
+  /** SIGTERM/SIGINT stop every container first (SIGTERM, then SIGKILL after stopTimeoutMs). */
+  stopContainersOnExit: boolean;
+  stopTimeoutMs: number;
   logLevel: Level;
   tokenFile: string;
   tlsCert?: string;
@@ -27,6 +32,9 @@ export const USAGE = `usage: bun run berthd [flags]
   --runtime-args ARG       global runtime argument, repeatable
   --start-timeout DUR      bound for creating a container or exec (default 30s)
   --retain-count N         events kept for replay (default 10000)
+  --retain-stopped N       stopped containers kept for inspection, oldest removed first (default 100)
+  --stop-containers-on-exit  on SIGTERM/SIGINT stop every container first (default: they keep running)
+  --stop-timeout DUR       with --stop-containers-on-exit: SIGTERM, then SIGKILL after DUR (default 10s)
   --log-level LEVEL        debug, info, warn, error (default info)
   --token-file PATH        bearer token for TCP (default <state-dir>/api-token)
   --tls-cert PATH, --tls-key PATH   TLS for TCP listeners
@@ -72,6 +80,9 @@ export function parseFlags(argv: string[]): Flags {
       "runtime-args": { type: "string", multiple: true, default: [] },
       "start-timeout": { type: "string", default: "30s" },
       "retain-count": { type: "string", default: "10000" },
+      "retain-stopped": { type: "string", default: "100" },
+      "stop-containers-on-exit": { type: "boolean", default: false },
+      "stop-timeout": { type: "string", default: "10s" },
       "log-level": { type: "string", default: "info" },
       "token-file": { type: "string" },
       "tls-cert": { type: "string" },
@@ -89,6 +100,8 @@ export function parseFlags(argv: string[]): Flags {
   const stateDir = values["state-dir"];
   const retainCount = Number(values["retain-count"]);
   if (!Number.isInteger(retainCount) || retainCount < 1) throw new BerthError("invalid_argument", "--retain-count must be a positive integer");
+  const retainStopped = Number(values["retain-stopped"]);
+  if (!Number.isInteger(retainStopped) || retainStopped < 0) throw new BerthError("invalid_argument", "--retain-stopped must be an integer, 0 or more");
   const logLevel = values["log-level"];
   if (!isLevel(logLevel)) throw new BerthError("invalid_argument", `--log-level must be debug, info, warn or error, not ${logLevel}`);
   if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) throw new BerthError("invalid_argument", "--tls-cert and --tls-key go together");
@@ -99,6 +112,9 @@ export function parseFlags(argv: string[]): Flags {
     runtimeArgs: values["runtime-args"],
     startTimeoutMs: parseDuration(values["start-timeout"]),
     retainCount,
+    retainStopped,
+    stopContainersOnExit: values["stop-containers-on-exit"],
+    stopTimeoutMs: parseDuration(values["stop-timeout"]),
     logLevel,
     tokenFile: values["token-file"] ?? `${stateDir}/api-token`,
     ...(values["tls-cert"] ? { tlsCert: values["tls-cert"], tlsKey: values["tls-key"] } : {}),

@@ -36,6 +36,7 @@ try {
     runtimeArgs: flags.runtimeArgs,
     startTimeoutMs: flags.startTimeoutMs,
     retainCount: flags.retainCount,
+    retainStopped: flags.retainStopped,
     shimCommand: shimCommand(flags.shim),
     logMaxBytes: flags.logMaxBytes,
     metricsPerContainer: flags.metricsPerContainer,
@@ -46,8 +47,16 @@ try {
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
   const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, ...(tls ? { tls } : {}) })));
-  const stop = (signal: string) => {
-    logger.info("stopping; containers keep running", { signal });
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (flags.stopContainersOnExit) {
+      logger.info("stopping every container", { signal, timeoutMs: flags.stopTimeoutMs });
+      await supervisor.stopAll(flags.stopTimeoutMs);
+    } else {
+      logger.info("stopping; containers keep running", { signal });
+    }
     for (const s of servers) s.stop(true);
     process.exit(0);
   };

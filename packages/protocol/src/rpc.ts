@@ -7,16 +7,24 @@
  *   notification  {"notify": "exit", "params": {...}}          (server to client, no id, no reply)
  * Requests on one connection may be answered out of order; the id pairs them. Errors travel as BerthError
  * (code + flattened message), so a runc failure inside a shim reaches the API with its code and runc's words.
+ * A line longer than MAX_LINE_BYTES closes the connection (a peer that never sends "\n" must not grow memory);
+ * a line that is not JSON is answered with an error (server) or logged and dropped (client).
  */
 import type { Socket, TCPSocketListener, UnixSocketListener } from "bun";
 import { BerthError, isErrorCode } from "./errors.ts";
 
 type Json = Record<string, unknown>;
+
+/** The longest line either side accepts, in bytes: attach output is chunked well below it. */
+export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 /** Handles one request; `conn` is the connection it came on (for subscriptions that notify it later). */
 export type RpcHandler = (method: string, params: Json, conn?: RpcConnection) => unknown | Promise<unknown>;
 
-/** Splits a byte stream into lines in O(n), also for lines that arrive over many chunks. */
-export function lineSplitter(onLine: (line: string) => void): (chunk: Uint8Array) => void {
+/**
+ * Splits a byte stream into lines in O(n), also for lines that arrive over many chunks. A line that grows past
+ * `maxLine` characters calls `onOverflow` and is dropped.
+ */
+export function lineSplitter(onLine: (line: string) => void, onOverflow: () => void = () => {}, maxLine = MAX_LINE_BYTES): (chunk: Uint8Array) => void {
   const decoder = new TextDecoder();
   let pending = "";
   return (chunk) => {
@@ -29,6 +37,10 @@ export function lineSplitter(onLine: (line: string) => void): (chunk: Uint8Array
       if (line) onLine(line);
     }
     pending += text.slice(start);
+    if (pending.length > maxLine) {
+      pending = "";
+      onOverflow();
+    }
   };
 }
 
@@ -88,7 +100,7 @@ export function serveRpc(path: string, handler: RpcHandler, onConnection?: (conn
           } catch (err) {
             writer.send({ id: msg.id, error: errorPayload(err) });
           }
-        });
+        }, () => socket.end());
         socket.data = { writer, conn, onData };
         if (onConnection) socket.data.closed = onConnection(conn);
       },
@@ -110,7 +122,8 @@ export function serveRpc(path: string, handler: RpcHandler, onConnection?: (conn
 }
 
 export interface RpcClient {
-  call<T = Json>(method: string, params?: Json): Promise<T>;
+  /** Rejects with `timeout` after `timeoutMs` and forgets the call (a late answer is dropped). */
+  call<T = Json>(method: string, params?: Json, timeoutMs?: number): Promise<T>;
   /** Resolves when the connection closes, for whatever reason. */
   readonly closed: Promise<void>;
   close(): void;
@@ -124,14 +137,19 @@ export async function connectRpc(path: string, onNotify: (event: string, params:
   const closed = new Promise<void>((r) => (resolveClosed = r));
   const waiting = new Map<number, { resolve: (v: any) => void; reject: (e: unknown) => void }>();
   const onData = lineSplitter((line) => {
-    const msg = JSON.parse(line) as { id?: number; result?: unknown; error?: { code: string; message: string }; notify?: string; params?: Json };
+    let msg: { id?: number; result?: unknown; error?: { code: string; message: string }; notify?: string; params?: Json };
+    try {
+      msg = JSON.parse(line);
+    } catch {
+      return; // not ours to answer: a garbled line from the peer is dropped
+    }
     if (msg.notify) return onNotify(msg.notify, msg.params ?? {});
     const pending = waiting.get(msg.id!);
     if (!pending) return;
     waiting.delete(msg.id!);
     if (msg.error) pending.reject(new BerthError(isErrorCode(msg.error.code) ? msg.error.code : "internal", msg.error.message));
     else pending.resolve(msg.result);
-  });
+  }, () => socket.end());
   const markClosed = () => {
     if (isClosed) return;
     isClosed = true;
@@ -151,11 +169,16 @@ export async function connectRpc(path: string, onNotify: (event: string, params:
   });
   writer = new LineWriter(socket as Socket<unknown>);
   return {
-    call(method, params = {}) {
+    call(method, params = {}, timeoutMs) {
       if (isClosed) return Promise.reject(new BerthError("unavailable", "shim connection closed"));
       const id = nextId++;
       return new Promise((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
+        const timer = timeoutMs === undefined ? undefined : setTimeout(() => {
+          waiting.delete(id);
+          reject(new BerthError("timeout", `shim did not answer ${method} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        const settle = <A>(f: (a: A) => void) => (a: A) => (clearTimeout(timer), f(a));
+        waiting.set(id, { resolve: settle(resolve), reject: settle(reject) });
         writer.send({ id, method, params });
       });
     },

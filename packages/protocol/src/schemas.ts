@@ -67,8 +67,15 @@ export const Container = T.Object({
   createdAt: Timestamp,
   pids: T.Array(T.Integer()),
   processes: T.Array(Process),
+  exitStatus: T.Optional(T.Integer({ description: "the init's exit status, once the container is stopped" })),
+  exitedAt: T.Optional(Timestamp),
 }, { $id: "Container" });
 export type Container = Static<typeof Container>;
+
+export const ListQuery = T.Object({
+  all: T.Optional(T.Boolean({ description: "include stopped containers" })),
+});
+export type ListQuery = Static<typeof ListQuery>;
 
 export const SignalRequest = T.Object({
   pid: T.Optional(T.String({ default: "init", description: '"init" or an exec id' })),

@@ -1,17 +1,25 @@
-/** What a shim says about its processes over RPC and in its exit records: shared by berth-shim and berthd. */
+/**
+ * What berthd and a shim say to each other over the shim's RPC socket (rpc.ts frames it). The shim owns its
+ * processes' states (lifecycle.ts) and every runtime call for a live container; berthd asks and mirrors.
+ *
+ * Notifications from the shim: `change` (a Change, once it is durable in the change log), `deleted` ({}: the
+ * runtime's container is gone and the shim is about to exit), and on an attached connection `output`
+ * ({pid, data: base64}) and `output-end` ({pid}).
+ */
 import { type Static, Type as T } from "@sinclair/typebox";
+import { type Change, ProcessState } from "./lifecycle.ts";
+import type { Resources } from "./operations.ts";
 
-export const ExitRecord = T.Object({
-  pid: T.String(),
-  status: T.Integer(),
-  exitedAt: T.String(),
-});
-export type ExitRecord = Static<typeof ExitRecord>;
+/**
+ * The RPC's version. A shim writes it into its shim record; berthd talks only to shims that speak its own and
+ * treats any other as a shim it cannot reach (restore kills its container).
+ */
+export const SHIM_PROTOCOL_VERSION = 2;
 
 export const ShimProcessState = T.Object({
   pid: T.String(),
   systemPid: T.Integer(),
-  status: T.Union([T.Literal("created"), T.Literal("running"), T.Literal("exited")]),
+  state: ProcessState,
   exitStatus: T.Optional(T.Integer()),
 });
 export type ShimProcessState = Static<typeof ShimProcessState>;
@@ -22,20 +30,33 @@ export const ShimState = T.Object({
 });
 export type ShimState = Static<typeof ShimState>;
 
+/** How `runc checkpoint` is run for a checkpoint (runtime's CheckpointOptions). */
+export interface ShimCheckpoint {
+  imagePath: string;
+  workPath: string;
+  leaveRunning: boolean;
+  tcp: boolean;
+  unixSockets: boolean;
+  shell: boolean;
+  emptyNamespaces: string[];
+}
+
 type None = Record<string, never>;
 type Pid = { pid: string };
+/** An operation that records a change answers with its number, so berthd can wait until it is journaled. */
+type Changed = { change: number };
 
-/**
- * Shim RPC methods: request params and results, by method name. Notifications from the shim: `exit`
- * (an ExitRecord, once the process's output is drained), and on an attached connection `output`
- * ({pid, data: base64}) and `output-end` ({pid}).
- */
+/** Shim RPC methods: request params and results, by method name. */
 export interface ShimMethods {
   create: { params: None; result: { systemPid: number } };
-  start: { params: None; result: None };
+  start: { params: None; result: Changed };
   /** Runs an exec whose ProcessRecord berthd has written; answers once it runs. */
-  exec: { params: Pid; result: { systemPid: number } };
+  exec: { params: Pid; result: { systemPid: number } & Changed };
   signal: { params: Pid & { signal: number }; result: None };
+  pause: { params: None; result: Partial<Changed> };
+  resume: { params: None; result: Partial<Changed> };
+  update: { params: { resources: Resources }; result: Changed };
+  checkpoint: { params: ShimCheckpoint; result: Changed };
   closeStdin: { params: Pid; result: None };
   resize: { params: Pid & { width: number; height: number }; result: None };
   /** Subscribes this connection to the process's output. */
@@ -43,5 +64,8 @@ export interface ShimMethods {
   /** Writes base64 `data` to the process's stdin (its terminal, or the pipe the shim holds). */
   write: { params: Pid & { data: string }; result: None };
   state: { params: None; result: ShimState };
-  shutdown: { params: None; result: None };
+  /** Every durable change numbered above `after`, in order. */
+  changes: { params: { after: number }; result: { changes: Change[] } };
+  /** A container that was created and never started: the runtime deletes it and the shim exits. */
+  delete: { params: None; result: None };
 }

@@ -15,13 +15,28 @@ export class RuntimeError extends BerthError {
   }
 }
 
-/** Known runc texts that mean "no such container" or "not in a state for that"; anything else is runtime_error. */
-export function classify(message: string): ErrorCode {
-  if (/does not exist|container not found/i.test(message)) return "not_found";
-  if (/not running|is not paused|is paused|already paused|container is stopped|cannot (pause|resume)/i.test(message)) {
-    return "failed_precondition";
-  }
+/** How a runtime words "no such container" and "not in a state for that": the seam for a second runtime. */
+export interface ErrorDialect {
+  notFound: RegExp;
+  failedPrecondition: RegExp;
+}
+
+/** runc's texts (and crun's, which follow them). */
+export const RUNC_DIALECT: ErrorDialect = {
+  notFound: /does not exist|container not found/i,
+  failedPrecondition: /not running|is not paused|is paused|already paused|container is stopped|cannot (pause|resume)/i,
+};
+
+/** The error code for a runtime's message: not_found, failed_precondition, else runtime_error. */
+export function classify(message: string, dialect: ErrorDialect = RUNC_DIALECT): ErrorCode {
+  if (dialect.notFound.test(message)) return "not_found";
+  if (dialect.failedPrecondition.test(message)) return "failed_precondition";
   return "runtime_error";
+}
+
+/** Whether `err` says the runtime has no such container (runc's "does not exist"): a delete of it is done. */
+export function isNotFound(err: unknown): boolean {
+  return err instanceof BerthError && err.code === "not_found";
 }
 
 /** The message of the last error-level line of a runc JSON log (`--log-format json`), or of the last line. */

@@ -1,5 +1,6 @@
 /** @berth/runtime: the typed OCI runtime (runc) wrapper and its error type. */
-export { classify, lastLogError, RuntimeError } from "./errors.ts";
+export { classify, type ErrorDialect, isNotFound, lastLogError, RUNC_DIALECT, RuntimeError } from "./errors.ts";
+export { linuxResources } from "./resources.ts";
 export {
   type CheckpointOptions, type CreateOptions, type CriuOptions, type ExecOptions, type LinuxResources, render, type RestoreOptions, Runc,
   type RuncConfig, type RuncState, type SpawnFn, type StdioPipes,

@@ -5,6 +5,7 @@
  */
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { rotatedLog } from "@berth/state";
 
 export class RotatingLog {
   private fd: number;
@@ -31,7 +32,7 @@ export class RotatingLog {
 
   /** The old fd stays valid until the new file is open, so a failed rotation never leaves a stale fd. */
   private rotate(): void {
-    renameSync(this.path, `${this.path}.1`);
+    renameSync(this.path, rotatedLog(this.path));
     const fd = openSync(this.path, "w", 0o600);
     closeSync(this.fd);
     this.fd = fd;

@@ -1,78 +1,115 @@
 /**
- * The container as its shim sees it: the init and its execs, and the order their exits are told in. An exec's
- * exit is reported once its output is drained. When the init exits: record an OOM kill if there was one
- * (oom.ts), kill what is left (only needed without a pid namespace of its own), wait until every exec's exit has
- * been reported, drain the init's output, delete the runtime's container, and only then report the init's exit.
- * Exits are written to disk as they happen, so a berthd that was down reads them in the same order (exec records
- * first).
+ * The container as its shim sees it: the init and its execs (each a Lifecycle over a ShimProcess), the change
+ * log that records and numbers every event of the container, and the exit path. Every runtime call for the live
+ * container is made here, by the work the state objects run (states.ts).
+ *
+ * The exit path (conmon-rs's order, record then tell): the init is reaped → it is `stopped` at once → an OOM
+ * kill is recorded if there was one → what is left is killed (only without a pid namespace of its own) → every
+ * exec's exit is recorded (each once its output has ended) → the init's exit is recorded durably, which tells
+ * berthd (kill(2) → event ends here) → the init's output drains → `runtime delete` (retried) → `deleted` →
+ * the shim tells berthd and exits (main.ts). On a full disk the exit stays queued in the change log and is
+ * retried; the shim never exits before it is written.
  */
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { BerthError, type ExitRecord } from "@berth/protocol";
-import type { CreateOptions, Runc, StdioPipes } from "@berth/runtime";
-import { type ContainerLayout, type ContainerRecord, type ProcessRecord, readJson } from "@berth/state";
-import type { ShimLogger } from "./log.ts";
+import { BerthError, type Change, type Logger, type ShimProcessState } from "@berth/protocol";
+import { type CreateOptions, isNotFound, linuxResources, type Runc, type StdioPipes } from "@berth/runtime";
+import { ChangeLog, type ContainerLayout, type ContainerRecord, type ProcessRecord, readJson, rotatedLog } from "@berth/state";
+import { Lifecycle } from "./lifecycle.ts";
 import { OomWatch } from "./oom.ts";
 import { ShimProcess } from "./process.ts";
+import { execStates, initStates, type ProcessWork } from "./states.ts";
 
 /** Captured output a container keeps, in multiples of the log size (each process's own share is two). */
 export const LOG_BUDGET = 8;
+/** Waits between tries of the runtime's delete after the init's exit (ms); berthd tries again later. */
+const DELETE_RETRY_MS = [100, 500, 2000];
 
 function sizeOf(path: string): number {
   return statSync(path, { throwIfNoEntry: false })?.size ?? 0;
 }
 
+interface Member {
+  lifecycle: Lifecycle;
+  process: ShimProcess;
+}
+
 export class ShimContainer {
-  readonly init: ShimProcess;
-  private readonly execs = new Map<string, ShimProcess>();
-  /** The runtime's start while it runs. */
+  readonly init: Member;
+  private readonly execs = new Map<string, Member>();
+  readonly changes: ChangeLog;
+  /** The runtime's start while it runs: a delete never runs under it. */
   private starting: Promise<void> = Promise.resolve();
   /** Execs whose output has ended: their logs may go when the container is over its budget. */
   private readonly drained = new Set<string>();
-  /** Each exec's "exit reported" promise: the init's exit waits for all of them. */
-  private readonly reported: Promise<void>[] = [];
-  /** Resolves with the init's exit once the container is torn down. */
-  readonly done: Promise<ExitRecord>;
+  /** Each exec's "exit recorded" promise: the init's exit is recorded after all of them. */
+  private readonly execExits: Promise<void>[] = [];
+  /**
+   * Resolves once the shim's work is over: after the init's exit, the container deleted from the runtime (or the
+   * delete given up); or at once for a container deleted before it ever ran.
+   */
+  readonly done: Promise<{ deleted: boolean }>;
+  private finish!: (outcome: { deleted: boolean }) => void;
   private oom: OomWatch | undefined;
-  /** Aborted when the init has exited. */
+  private oomRecorded = false;
+  /** Aborted when the init has exited: an exec still waiting for its FIFOs will not start. */
   private readonly over = new AbortController();
   /** Read from the bundle once, at start: a bundle removed later must not change the teardown. */
   private readonly sharesPidNamespace: boolean;
-  private readonly onOom = () => this.tell("oom", {});
 
+  /**
+   * @param tell sends a notification to every connected berthd: `change` for each change once it is durable
+   */
   constructor(
     private readonly record: ContainerRecord,
     private readonly layout: ContainerLayout,
     private readonly runc: Runc,
-    private readonly log: ShimLogger,
-    /** Tells connected clients: "exit" (an ExitRecord) or "oom". */
-    private readonly tell: (event: "exit" | "oom", params: Record<string, unknown>) => void,
+    private readonly log: Logger,
+    tell: (event: "change", params: Change) => void,
   ) {
-    this.init = new ShimProcess({
+    this.changes = new ChangeLog(layout.changes, (change) => tell("change", change));
+    const process = new ShimProcess({
       pid: "init",
       terminal: record.init.terminal,
       paths: record,
       deadline: 0,
       logMaxBytes: record.logMaxBytes,
     }, layout, log);
+    this.init = { process, lifecycle: new Lifecycle("init", `container ${record.id}`, initStates, this.initWork(process), log) };
     this.sharesPidNamespace = sharesPidNamespace(record.bundlePath);
-    this.done = this.init.reaped.then(() => this.teardown());
+    this.done = new Promise((resolve) => (this.finish = resolve));
+    process.reaped.then(async (status) => {
+      await this.init.lifecycle.exited();
+      this.finish(await this.onInitExit(status));
+    });
   }
 
-  get processes(): ShimProcess[] {
+  get members(): Member[] {
     return [this.init, ...this.execs.values()];
   }
 
-  process(pid: string): ShimProcess {
-    const p = pid === "init" ? this.init : this.execs.get(pid);
-    if (!p) throw new BerthError("not_found", `process ${pid} not found in container ${this.record.id}`);
-    return p;
+  /** The process `pid` ("init" or an exec id), or not_found. */
+  member(pid: string): Member {
+    const m = pid === "init" ? this.init : this.execs.get(pid);
+    if (!m) throw new BerthError("not_found", `process ${pid} not found in container ${this.record.id}`);
+    return m;
   }
 
+  snapshot(): ShimProcessState[] {
+    return this.members.map(({ lifecycle, process }) => ({
+      pid: lifecycle.pid,
+      systemPid: process.systemPid,
+      state: lifecycle.state,
+      ...(this.exitOf(lifecycle.pid) === undefined ? {} : { exitStatus: this.exitOf(lifecycle.pid) }),
+    }));
+  }
+
+  /** `runc create` (or `runc restore --detach` for a checkpoint): the init exists, in state `created`. */
   async create(): Promise<{ systemPid: number }> {
-    this.init.setDeadline(Date.now() + this.record.startTimeoutMs);
+    const init = this.init.process;
+    init.setDeadline(Date.now() + this.record.startTimeoutMs);
     try {
-      const systemPid = await this.init.launch((stdio, consoleSocket) => this.createInRuntime({
+      const systemPid = await init.launch((stdio, consoleSocket) => this.createInRuntime({
         bundle: this.record.bundlePath,
         pidFile: this.layout.pidFile("init"),
         noPivot: this.record.noPivotRoot,
@@ -80,35 +117,64 @@ export class ShimContainer {
         ...(consoleSocket ? { consoleSocket } : {}),
         timeoutMs: Math.max(this.record.startTimeoutMs, 1),
       }));
-      if (this.record.restore) this.init.markRunning();
-      this.oom = OomWatch.start(systemPid, this.layout, this.log, this.onOom);
+      this.oom = OomWatch.start(systemPid, this.log, () => this.recordOom());
       return { systemPid };
     } catch (err) {
-      await this.deleteRuntimeContainer();
+      await this.runc.delete(this.record.id, { force: true }).catch((e: Error) => {
+        if (!isNotFound(e)) this.log.warn("runc delete after a failed create", { error: e.message });
+      });
       throw err;
     }
   }
 
-  async start(): Promise<void> {
-    if (!this.init.isRunning) throw new BerthError("failed_precondition", `cannot start container ${this.record.id}: its init is not created`);
-    const starting = this.runc.start(this.record.id);
-    this.starting = starting.catch(() => {});
-    try {
-      await starting;
-    } catch (err) {
-      if (this.init.isRunning) this.init.signal(9);
-      throw err;
-    }
-    this.init.markRunning();
+  /** The init's work: the runtime calls the state objects decide on, each recorded as a change. */
+  private initWork(process: ShimProcess): ProcessWork {
+    const { id } = this.record;
+    const runc = this.runc;
+    const recorded = async (type: Change["type"]) => {
+      const pending = this.changes.append(type, "init", type === "start-container" ? { systemPid: process.systemPid } : {});
+      await pending.firstAttempt;
+      return pending.change.change;
+    };
+    return {
+      start: async () => {
+        // A container restored from a checkpoint already runs (runc restore --detach): containerd's
+        // created-from-checkpoint state, whose start runs nothing.
+        if (!this.record.restore) {
+          const starting = runc.start(id);
+          this.starting = starting.catch(() => {});
+          try {
+            await starting;
+          } catch (err) {
+            process.signal(9);
+            throw err;
+          }
+        }
+        return recorded("start-container");
+      },
+      signal: async (signal) => process.signal(signal),
+      exec: (pid) => this.exec(pid),
+      pause: async () => (await runc.pause(id), recorded("pause")),
+      resume: async () => (await runc.resume(id), recorded("resume")),
+      thaw: () => runc.resume(id),
+      update: async (resources) => (await runc.update(id, linuxResources(resources)), recorded("update")),
+      checkpoint: async (options) => (await runc.checkpoint(id, options), recorded("checkpoint")),
+      resize: (width, height) => process.resize(width, height),
+      closeStdin: () => process.closeStdin(),
+      delete: async () => {
+        await this.deleteFromRuntime();
+        // Deleted before it ever ran: no exit is coming (with a process, the reaper finishes).
+        if (process.systemPid === 0) this.finish({ deleted: true });
+      },
+    };
   }
 
-  /** Runs the exec whose ProcessRecord berthd wrote; answers once it runs. */
-  async exec(pid: string): Promise<{ systemPid: number }> {
+  /** Runs the exec whose ProcessRecord berthd wrote; answers once it runs, with its start-process change. */
+  private async exec(pid: string): Promise<{ systemPid: number; change: number }> {
     if (pid === "init" || this.execs.has(pid)) throw new BerthError("already_exists", `process ${pid} already exists in container ${this.record.id}`);
-    if (!this.init.isRunning) throw new BerthError("failed_precondition", `cannot exec in container ${this.record.id}: its init has exited`);
     const request = readJson<ProcessRecord>(this.layout.processRecord(pid));
     if (!request) throw new BerthError("not_found", `no process record for ${pid}`);
-    const exec = new ShimProcess({
+    const process = new ShimProcess({
       pid,
       terminal: request.spec.terminal ?? false,
       paths: request,
@@ -116,12 +182,24 @@ export class ShimContainer {
       logMaxBytes: this.record.logMaxBytes,
       abort: this.over.signal,
     }, this.layout, this.log);
-    this.execs.set(pid, exec);
+    const lifecycle = new Lifecycle(pid, `process ${pid} of container ${this.record.id}`, execStates, {
+      start: async () => {
+        const pending = this.changes.append("start-process", pid, { systemPid: process.systemPid });
+        await pending.firstAttempt;
+        return pending.change.change;
+      },
+      signal: async (signal) => process.signal(signal),
+      resize: (width, height) => process.resize(width, height),
+      closeStdin: () => process.closeStdin(),
+      delete: () => process.drained(),
+      exec: refusedForExec, pause: refusedForExec, resume: refusedForExec, thaw: refusedForExec, update: refusedForExec, checkpoint: refusedForExec,
+    }, this.log);
+    this.execs.set(pid, { lifecycle, process });
     const specPath = this.layout.processSpec(pid);
-    writeFileSync(specPath, JSON.stringify(request.spec), { mode: 0o600 });
     let systemPid: number;
     try {
-      systemPid = await exec.launch((stdio, consoleSocket) => this.runc.exec(this.record.id, {
+      writeFileSync(specPath, JSON.stringify(request.spec), { mode: 0o600 });
+      systemPid = await process.launch((stdio, consoleSocket) => this.runc.exec(this.record.id, {
         process: specPath,
         pidFile: this.layout.pidFile(pid),
         stdio,
@@ -130,21 +208,36 @@ export class ShimContainer {
       }));
     } catch (err) {
       this.execs.delete(pid);
+      rmSync(specPath, { force: true });
       throw err;
     }
-    exec.markRunning();
-    exec.reaped.then(() => this.oom?.check());
-    this.reported.push(exec.exited.then(async (exit) => {
-      await exec.drained();
+    const started = lifecycle.start();
+    this.execExits.push(process.reaped.then(async (status) => {
+      this.oom?.check();
+      await lifecycle.exited();
+      await process.drained();
       this.drained.add(pid);
       try {
         this.pruneLogs();
       } catch (err) {
-        this.log("warn", "prune logs", { error: String(err) });
+        this.log.warn("prune logs", { error: String(err) });
       }
-      this.tell("exit", exit);
-    }).catch((err) => this.log("error", "report exec exit", { pid, error: String(err) })));
-    return { systemPid };
+      await this.changes.append("exit", pid, { status }).written;
+      await lifecycle.delete();
+    }).catch((err) => this.log.error("record exec exit", { pid, error: String(err) })));
+    // Fails (unavailable) when the start cannot be recorded yet: the exec runs, and its events follow later.
+    return { systemPid, change: await started };
+  }
+
+  /** One `oom` change per container, always before the init's exit. */
+  private recordOom(): void {
+    if (this.oomRecorded || this.exitOf("init") !== undefined) return;
+    this.oomRecorded = true;
+    this.changes.append("oom", "init");
+  }
+
+  private exitOf(pid: string): number | undefined {
+    return this.changes.all.find((c) => c.type === "exit" && c.pid === pid)?.status;
   }
 
   /**
@@ -158,7 +251,7 @@ export class ShimContainer {
     let total = readdirSync(dir).reduce((sum, name) => sum + sizeOf(join(dir, name)), 0);
     // Oldest first, in the order the execs ended (file times are too coarse to order them), older file first.
     for (const pid of this.drained) {
-      for (const path of [`${this.layout.log(pid)}.1`, this.layout.log(pid)]) {
+      for (const path of [rotatedLog(this.layout.log(pid)), this.layout.log(pid)]) {
         if (total <= budget) return;
         total -= sizeOf(path);
         rmSync(path, { force: true });
@@ -172,26 +265,52 @@ export class ShimContainer {
     return restore ? this.runc.restore(id, { ...options, ...restore }) : this.runc.create(id, options);
   }
 
-  /** The runtime's delete runs while the exits are recorded and the output drains: it is most of the wait. */
-  private async teardown(): Promise<ExitRecord> {
-    this.over.abort(); // an exec still waiting for its FIFOs will not start now
+  private async onInitExit(status: number): Promise<{ deleted: boolean }> {
+    this.over.abort();
+    // Never started (deleted while created, or its start failed): nobody was told it ran, so it has no exit.
+    if (!this.changes.all.some((c) => c.type === "start-container")) {
+      await this.init.lifecycle.delete().catch(() => {});
+      return { deleted: true };
+    }
     this.oom?.close();
-    if (this.sharesPidNamespace) await this.runc.kill(this.record.id, 9, { all: true }).catch(() => {});
+    if (this.sharesPidNamespace) {
+      await this.runc.kill(this.record.id, 9, { all: true }).catch((err: Error) => {
+        if (!isNotFound(err)) this.log.warn("kill what is left of the container", { error: err.message });
+      });
+    }
+    await Promise.all(this.execExits);
+    await this.init.lifecycle.idle();
+    await this.changes.append("exit", "init", { status }).written;
+    await this.init.process.drained().catch((err) => this.log.error("drain the init's output", { error: String(err) }));
     // An init that exits at once can do so while `runc start` is still finishing: never delete under it.
     await this.starting;
-    const deleted = this.deleteRuntimeContainer();
-    await Promise.all(this.reported);
-    await this.init.drained().catch((err) => this.log("error", "drain the init's output", { error: String(err) }));
-    await deleted;
-    return this.init.exited;
+    try {
+      await this.init.lifecycle.delete();
+      return { deleted: true };
+    } catch (err) {
+      this.log.error("runtime delete failed; berthd will try again", { error: (err as Error).message });
+      return { deleted: false };
+    }
   }
 
-  private async deleteRuntimeContainer(): Promise<void> {
-    await this.runc.delete(this.record.id, { force: true }).catch((err: Error) => {
-      if (!/does not exist/.test(err.message)) this.log("warn", "runc delete", { error: err.message });
-    });
+  /** `runtime delete --force`, tried again with a back-off; a container the runtime no longer has is deleted. */
+  private async deleteFromRuntime(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.runc.delete(this.record.id, { force: true });
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        this.log.warn("runtime delete failed", { attempt: attempt + 1, error: (err as Error).message });
+        if (attempt >= DELETE_RETRY_MS.length) throw err;
+        await Bun.sleep(DELETE_RETRY_MS[attempt]!);
+      }
+    }
   }
+}
 
+function refusedForExec(): never {
+  throw new BerthError("failed_precondition", "an exec cannot do that: it acts on the container");
 }
 
 /** Without a pid namespace of its own, the init's death does not take the container's other processes with it. */

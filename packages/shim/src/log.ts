@@ -1,14 +1,14 @@
-/** The shim's own log: JSON lines appended to shim.log, with the container id on every line. */
+/** The shim's own log: JSON lines appended to shim.log, with the container id on every line (protocol's Logger). */
 import { appendFileSync } from "node:fs";
+import type { Level, Logger } from "@berth/protocol";
 
-export type ShimLogger = (level: "debug" | "info" | "warn" | "error", msg: string, fields?: Record<string, unknown>) => void;
-
-export function fileLogger(path: string, container: string): ShimLogger {
-  return (level, msg, fields) => {
+export function fileLogger(path: string, container: string): Logger {
+  const at = (level: Level) => (msg: string, fields?: Record<string, unknown>) => {
     try {
       appendFileSync(path, JSON.stringify({ time: new Date().toISOString(), level, container, msg, ...fields }) + "\n");
     } catch {
-      // The state dir is gone (released): there is nobody left to tell.
+      // The state dir is gone (replaced or removed): there is nobody left to tell.
     }
   };
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }

@@ -5,14 +5,13 @@
  * On v1 an eventfd is registered through cgroup.event_control for memory.oom_control; Bun's own reader waits on
  * it in the event loop (no thread). It also fires when the cgroup is removed and on an OOM that kills nothing:
  * a wake-up counts only if the cgroup is still there and the counter moved. On v2 the kernel notifies changes of
- * memory.events to inotify. Each rise is written as the oom record before the shim tells berthd, which reports
- * one `oom` event; the counter is read once more at the init's exit, before teardown removes the cgroup.
+ * memory.events to inotify. Each rise is handed to `onOom`, which records the container's one `oom` change (the
+ * change log makes it durable before berthd is told); the counter is read once more at the init's exit, before
+ * teardown removes the cgroup.
  */
 import { existsSync, type FSWatcher, openSync, watch, writeFileSync } from "node:fs";
-import { nowRfc3339 } from "@berth/protocol";
-import { type ContainerLayout, writeOomRecord } from "@berth/state";
+import type { Logger } from "@berth/protocol";
 import { cgroupsOf, closeFd, makeEventFd, readKeyed } from "@berth/sys";
-import type { ShimLogger } from "./log.ts";
 
 /** After a wake-up, when to read the counter again (ms): the kill lands a little after the OOM notification. */
 const RECHECK_MS = [5, 25, 100, 500];
@@ -23,48 +22,42 @@ export class OomWatch {
   private readonly stops: (() => void)[] = [];
   private wakeups: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
-  /** Counts kills in `counterFile` from now on; `onOom` is told of each rise once it is on disk. */
+  /** Counts kills in `counterFile` from now on; `onOom` is told the total of kills at each rise. */
   constructor(
     private readonly counterFile: string,
-    private readonly layout: ContainerLayout,
-    private readonly log: ShimLogger,
-    private readonly onOom: () => void,
+    private readonly log: Logger,
+    private readonly onOom: (kills: number) => void,
   ) {
     this.before = readKeyed(counterFile).oom_kill ?? 0;
   }
 
   /** Watches the memory cgroup of `pid` (the init); undefined, and logged, when it has no kill counter to read. */
-  static start(pid: number, layout: ContainerLayout, log: ShimLogger, onOom: () => void): OomWatch | undefined {
+  static start(pid: number, log: Logger, onOom: (kills: number) => void): OomWatch | undefined {
     const cgroups = cgroupsOf(pid);
     const dir = cgroups?.dir("memory");
     const file = dir && `${dir}/${cgroups!.version === 1 ? "memory.oom_control" : "memory.events"}`;
     if (dir === undefined || file === undefined || readKeyed(file).oom_kill === undefined) {
-      log("warn", "no OOM kill counter for the container's memory cgroup: OOM kills go unreported", { file });
+      log.warn("no OOM kill counter for the container's memory cgroup: OOM kills go unreported", { file });
       return undefined;
     }
-    const watchOom = new OomWatch(file, layout, log, onOom);
+    const watchOom = new OomWatch(file, log, onOom);
     try {
       if (cgroups!.version === 1) watchOom.onEventFd(dir, file);
       else watchOom.onInotify(file);
     } catch (err) {
-      log("warn", "cannot watch for OOM kills as they happen; checking at exit only", { error: String(err) });
+      log.warn("cannot watch for OOM kills as they happen; checking at exit only", { error: String(err) });
     }
     return watchOom;
   }
 
-  /** Reads the counter and, if it rose, writes the oom record and says so. Never throws. */
+  /** Reads the counter and, if it rose, says so. Never throws. */
   check(): void {
     const now = readKeyed(this.counterFile).oom_kill;
     const kills = now === undefined ? 0 : Math.max(now - this.before, 0);
     if (kills <= this.recorded) return;
     this.recorded = kills;
-    this.log("warn", "the container's memory cgroup had OOM kills", { kills });
-    try {
-      writeOomRecord(this.layout, { kills, recordedAt: nowRfc3339() });
-    } catch (err) {
-      this.log("error", "write oom record", { error: String(err) });
-    }
-    this.onOom();
+    this.log.warn("the container's memory cgroup had OOM kills", { kills });
+    this.onOom(kills);
   }
 
   /** At the init's exit, before teardown: a last read, then no more watching. */
@@ -101,7 +94,7 @@ export class OomWatch {
         this.check();
         for (const ms of RECHECK_MS) setTimeout(() => this.check(), ms);
       }
-    })().catch((err) => this.log("warn", "OOM watch stopped", { error: String(err) })).finally(stop);
+    })().catch((err) => this.log.warn("OOM watch stopped", { error: String(err) })).finally(stop);
   }
 
   private onInotify(file: string): void {

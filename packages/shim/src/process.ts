@@ -1,23 +1,21 @@
 /**
- * One container process (the init or an exec) as the shim drives it: new → created → running → exited.
+ * The OS side of one container process (the init or an exec): its stdio, pid, pidfd, terminal and output.
  * launch() opens its stdio, runs the runtime (create or exec), takes its pid and a pidfd, starts reading its
- * output and subscribes to its exit before anything can start it. On exit the record is written durably first;
- * `drained` then waits for its output to end and releases its stdio. Refusals name the state; an exit is
- * accepted in every state and never throws. A terminal's console socket lives in a temp dir of its own (runc
- * resolves the path from the bundle, and a state dir path may be too long for a socket), removed once used.
+ * output and subscribes to its exit before anything can start it; `reaped` then resolves with the exit status.
+ * `drained` waits for its output to end and releases its stdio. Whether an operation is legal is not decided
+ * here: the state objects (states.ts) decide and call these. A terminal's console socket lives in a temp dir
+ * of its own (runc resolves the path from the bundle, and a state dir path may be too long for a socket),
+ * removed once used.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { BerthError, type ExitRecord, nowRfc3339, type ShimProcessState } from "@berth/protocol";
+import { BerthError, type Logger } from "@berth/protocol";
 import type { StdioPipes } from "@berth/runtime";
-import { type ContainerLayout, writeExitRecord } from "@berth/state";
+import type { ContainerLayout } from "@berth/state";
 import { closeFd, ConsoleSocket, pidfdOpen, pidfdSendSignal, setBlocking, setWindowSize, waitFor } from "@berth/sys";
-import type { ShimLogger } from "./log.ts";
 import { fdSink, logSink, Output, type OutputListener, type OutputSink, writeAll } from "./output.ts";
 import { ProcessIo, type Stdio, type StdioPaths } from "./stdio.ts";
-
-type State = "new" | "created" | "running" | "exited";
 
 /** Runs the runtime for this process with the given stdio (and console socket path, for a terminal). */
 export type Launcher = (stdio: [Stdio, Stdio, Stdio], consoleSocket: string | undefined) => Promise<StdioPipes>;
@@ -34,23 +32,17 @@ export interface ProcessOptions {
 }
 
 export class ShimProcess {
-  private state: State = "new";
   systemPid = 0;
-  private exitStatus: number | undefined;
+  private launched = false;
   private pidfd: number | undefined;
   private io: ProcessIo | undefined;
   private master: number | undefined;
   private output: Output | undefined;
-  /** Resolves once the exit is on disk. */
-  /** Resolves once the process has been reaped, before its record is on disk: teardown can start. */
-  readonly reaped: Promise<ExitRecord>;
-  private resolveReaped!: (record: ExitRecord) => void;
-  /** Resolves once the exit is on disk: nobody is told before. */
-  readonly exited: Promise<ExitRecord>;
-  private resolveExited!: (record: ExitRecord) => void;
+  /** Resolves with the exit status (128+N for signal N) once the process has been reaped. */
+  readonly reaped: Promise<number>;
+  private resolveReaped!: (status: number) => void;
 
-  constructor(private readonly options: ProcessOptions, private readonly layout: ContainerLayout, private readonly log: ShimLogger) {
-    this.exited = new Promise((resolve) => (this.resolveExited = resolve));
+  constructor(private readonly options: ProcessOptions, private readonly layout: ContainerLayout, private readonly log: Logger) {
     this.reaped = new Promise((resolve) => (this.resolveReaped = resolve));
   }
 
@@ -63,12 +55,10 @@ export class ShimProcess {
     this.options.deadline = deadline;
   }
 
-  get isRunning(): boolean {
-    return this.state === "created" || this.state === "running";
-  }
-
+  /** Runs the process through `run`; answers its host pid once it exists. Fails with the runtime's error. */
   async launch(run: Launcher): Promise<number> {
-    if (this.state !== "new") throw new BerthError("failed_precondition", `cannot launch process ${this.pid}: it is ${this.state}`);
+    if (this.launched) throw new BerthError("failed_precondition", `process ${this.pid} is already launched`);
+    this.launched = true;
     const { terminal, paths, deadline, pid } = this.options;
     let console: ConsoleSocket | undefined;
     try {
@@ -78,13 +68,12 @@ export class ShimProcess {
       this.io.handedToRuntime();
       this.systemPid = Number(readFileSync(this.layout.pidFile(pid), "utf8"));
       this.pidfd = pidfdOpen(this.systemPid);
-      this.state = "created";
       // Subscribed before anything can start the process, so an instant exit cannot be missed.
       waitFor(this.systemPid).then((status) => this.onExit(status));
       this.output = console ? await this.terminalOutput(console) : this.pipeOutput(pipes);
     } catch (err) {
       this.io?.release();
-      if (this.state === "created") this.signal(9);
+      if (this.pidfd !== undefined) this.signal(9);
       throw err;
     } finally {
       console?.close();
@@ -93,13 +82,10 @@ export class ShimProcess {
     return this.systemPid;
   }
 
-  markRunning(): void {
-    if (this.state === "created") this.state = "running";
-  }
-
+  /** Sends `signal` through the pidfd, so a reused pid is never hit; a reaped process is not signalled. */
   signal(signal: number): void {
-    if (!this.isRunning) throw new BerthError("failed_precondition", `cannot signal process ${this.pid}: it is ${this.state}`);
-    pidfdSendSignal(this.pidfd!, signal);
+    if (this.pidfd === undefined) throw new BerthError("failed_precondition", `cannot signal process ${this.pid}: it is not running`);
+    pidfdSendSignal(this.pidfd, signal);
   }
 
   closeStdin(): void {
@@ -122,18 +108,13 @@ export class ShimProcess {
   /** Feeds attach input to the process: its terminal, or the shim's end of the client's stdin FIFO. */
   async write(data: Uint8Array): Promise<void> {
     const fd = this.master ?? this.io?.stdinWriter;
-    if (fd === undefined || !this.isRunning) throw new BerthError("failed_precondition", `process ${this.pid} has no stdin the shim can write to`);
+    if (fd === undefined || this.pidfd === undefined) throw new BerthError("failed_precondition", `process ${this.pid} has no stdin the shim can write to`);
     await writeAll(fd, data);
   }
 
-  snapshot(): ShimProcessState {
-    const status = this.state === "exited" ? "exited" : this.state === "running" ? "running" : "created";
-    return { pid: this.pid, systemPid: this.systemPid, status, ...(this.exitStatus === undefined ? {} : { exitStatus: this.exitStatus }) };
-  }
-
-  /** Resolves once the process's output has ended and its stdio is released (after its exit). */
+  /** Resolves once the process has exited, its output has ended and its stdio is released. */
   async drained(): Promise<void> {
-    await this.exited;
+    await this.reaped;
     await this.output?.done;
     this.io?.release();
     if (this.master !== undefined) closeFd(this.master);
@@ -141,25 +122,13 @@ export class ShimProcess {
   }
 
   private onExit(status: number): void {
-    this.state = "exited";
-    this.exitStatus = status;
-    const record: ExitRecord = { pid: this.pid, status, exitedAt: nowRfc3339() };
     if (this.pidfd !== undefined) closeFd(this.pidfd);
     this.pidfd = undefined;
-    this.resolveReaped(record);
-    // Written on the next turn, so the runtime's cleanup (started on `reaped`) runs meanwhile.
-    setImmediate(() => {
-      try {
-        writeExitRecord(this.layout, record);
-      } catch (err) {
-        this.log("error", "write exit record", { pid: this.pid, error: String(err) });
-      }
-      this.log("info", "process exited", { pid: this.pid, status });
-      this.resolveExited(record);
-    });
+    this.log.info("process exited", { pid: this.pid, status });
+    this.resolveReaped(status);
   }
 
-  private readonly sinkError = (err: unknown) => this.log("error", "output lost: cannot write it", { pid: this.pid, error: String(err) });
+  private readonly sinkError = (err: unknown) => this.log.error("output lost: cannot write it", { pid: this.pid, error: String(err) });
 
   private pipeOutput(pipes: StdioPipes): Output {
     const sources = [pipes.stdout, pipes.stderr].filter((s): s is ReadableStream<Uint8Array> => s !== undefined);

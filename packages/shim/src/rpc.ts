@@ -1,11 +1,14 @@
-/** The shim's RPC methods (protocol's ShimMethods): one handler each, finding the process and calling it. */
+/**
+ * The shim's RPC methods (protocol's ShimMethods): one handler each. Process operations find the process ("init"
+ * or an exec id) and call its Lifecycle; container operations (exec, pause, resume, update, checkpoint, delete)
+ * go to the init's. Errors (refusals included) travel back as BerthError.
+ */
 import { BerthError, type RpcConnection, serveRpc, type ShimMethods } from "@berth/protocol";
 import type { ShimContainer } from "./container.ts";
 
 export interface ShimHooks {
   /** berthd asked for the create: from here the start timeout bounds the shim's own work. */
   creating(): void;
-  shutdown(): void;
 }
 
 type Handlers = { [M in keyof ShimMethods]: (params: ShimMethods[M]["params"], conn: Connection) => unknown };
@@ -16,43 +19,45 @@ interface Connection extends RpcConnection {
 }
 
 export function serveShim(path: string, container: ShimContainer, clients: Set<RpcConnection>, hooks: ShimHooks) {
+  const init = container.init.lifecycle;
   const handlers: Handlers = {
     async create() {
       hooks.creating();
       return container.create();
     },
-    async start() {
-      await container.start();
+    start: async () => ({ change: await init.start() }),
+    exec: ({ pid }) => init.exec(pid),
+    async signal({ pid, signal }) {
+      await container.member(pid).lifecycle.signal(Number(signal));
       return {};
     },
-    exec: ({ pid }) => container.exec(pid),
-    signal({ pid, signal }) {
-      container.process(pid).signal(Number(signal));
+    pause: async () => withChange(await init.pause()),
+    resume: async () => withChange(await init.resume()),
+    update: async ({ resources }) => ({ change: await init.update(resources) }),
+    checkpoint: async (options) => ({ change: await init.checkpoint(options) }),
+    async closeStdin({ pid }) {
+      await container.member(pid).lifecycle.closeStdin();
       return {};
     },
-    closeStdin({ pid }) {
-      container.process(pid).closeStdin();
-      return {};
-    },
-    resize({ pid, width, height }) {
-      container.process(pid).resize(width, height);
+    async resize({ pid, width, height }) {
+      await container.member(pid).lifecycle.resize(width, height);
       return {};
     },
     attach({ pid }, conn) {
-      conn.detach.push(container.process(pid).attach({
+      conn.detach.push(container.member(pid).process.attach({
         data: (chunk) => conn.notify("output", { pid, data: Buffer.from(chunk).toString("base64") }),
         end: () => conn.notify("output-end", { pid }),
       }));
       return {};
     },
     async write({ pid, data }) {
-      await container.process(pid).write(Buffer.from(data, "base64"));
+      await container.member(pid).process.write(Buffer.from(data, "base64"));
       return {};
     },
-    state: () => ({ shimPid: process.pid, processes: container.processes.map((p) => p.snapshot()) }),
-    shutdown() {
-      // Reply first, then go: the caller waits for the process to exit.
-      setTimeout(hooks.shutdown, 0);
+    state: () => ({ shimPid: process.pid, processes: container.snapshot() }),
+    changes: ({ after }) => ({ changes: container.changes.after(after) }),
+    async delete() {
+      await init.delete();
       return {};
     },
   };
@@ -86,4 +91,8 @@ export function serveShim(path: string, container: ShimContainer, clients: Set<R
     /** Resolves once no request is being handled and every answer has gone out. */
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => onIdle.push(resolve))),
   };
+}
+
+function withChange(change: number | undefined): { change?: number } {
+  return change === undefined ? {} : { change };
 }

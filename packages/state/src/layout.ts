@@ -13,13 +13,19 @@
  *     <pid>.pid                           runc's pid file of a process ("init" or an exec id)
  *     processes/<exec>.json               ProcessRecord of an exec: what was asked for, written by berthd first
  *     processes/<exec>.spec.json          the OCI process spec the shim hands to `runc exec --process`
- *     exits/<pid>.json                    ExitRecord per process, written durably by the shim before anyone is told
- *     oom.json                            OomRecord: the memory cgroup had OOM kills; written by the shim at the init's exit
+ *     changes.jsonl                       the change log: every event of the container (starts, exits, oom, pause, …),
+ *                                         numbered, written durably by the shim (by berthd after the shim died) first
  *     logs/<pid>.log, logs/<pid>.log.1    captured output when stdout/stderr were not given (current and rotated)
  *     runc/                               runc's JSON logs, one file per call, removed after a successful call
- *     reported/<type>.<pid>               an empty file per event of this container already in the journal
+ *     reported                            the number of the last change berthd journaled (survives journal compaction)
+ *     cleaned                             the runtime's container, the shim and the cgroups are gone (written by berthd)
  */
 import { join } from "node:path";
+
+/** The rotated file of a captured log (`<pid>.log.1`): the one place the name is built. */
+export function rotatedLog(logPath: string): string {
+  return `${logPath}.1`;
+}
 
 export class StateLayout {
   constructor(readonly root: string) {}
@@ -60,9 +66,6 @@ export class ContainerLayout {
   get shimLog(): string {
     return join(this.dir, "shim.log");
   }
-  get exitsDir(): string {
-    return join(this.dir, "exits");
-  }
   get logsDir(): string {
     return join(this.dir, "logs");
   }
@@ -72,9 +75,17 @@ export class ContainerLayout {
   get processesDir(): string {
     return join(this.dir, "processes");
   }
-  /** Marks that an event of this container was journaled, so no restart reports it again. */
-  reported(type: string, pid = ""): string {
-    return join(this.dir, "reported", `${type}.${pid}`);
+  /** The change log (state/changes.ts). */
+  get changes(): string {
+    return join(this.dir, "changes.jsonl");
+  }
+  /** Present once the container's runtime resources are gone: a restore need not delete it again. */
+  get cleaned(): string {
+    return join(this.dir, "cleaned");
+  }
+  /** The last change berthd journaled, so no restart reports it again. */
+  get reported(): string {
+    return join(this.dir, "reported");
   }
   processRecord(pid: string): string {
     return join(this.processesDir, `${pid}.json`);
@@ -84,12 +95,6 @@ export class ContainerLayout {
   }
   pidFile(pid: string): string {
     return join(this.dir, `${pid}.pid`);
-  }
-  get oomRecord(): string {
-    return join(this.dir, "oom.json");
-  }
-  exitRecord(pid: string): string {
-    return join(this.exitsDir, `${pid}.json`);
   }
   log(pid: string): string {
     return join(this.logsDir, `${pid}.log`);

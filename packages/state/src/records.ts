@@ -1,6 +1,5 @@
 /** The records berthd and the shim exchange on disk, with their readers and writers. */
 import { mkdirSync, readdirSync, statSync } from "node:fs";
-import type { ExitRecord } from "@berth/protocol";
 import { readJson, writeFileDurable } from "./atomic.ts";
 import type { ContainerLayout } from "./layout.ts";
 
@@ -50,15 +49,11 @@ export interface OciProcess {
   selinuxLabel?: string;
 }
 
-/** The kernel's OOM killer struck the container's memory cgroup `kills` times while it ran. */
-export interface OomRecord {
-  kills: number;
-  recordedAt: string;
-}
-
 export interface ShimRecord {
   pid: number;
   startTime: string;
+  /** The shim RPC version it speaks (protocol's SHIM_PROTOCOL_VERSION); missing in records of older shims. */
+  protocol?: number;
 }
 
 export function writeContainerRecord(layout: ContainerLayout, record: ContainerRecord): void {
@@ -75,29 +70,6 @@ export function writeShimRecord(layout: ContainerLayout, record: ShimRecord): vo
 
 export function readShimRecord(layout: ContainerLayout): ShimRecord | undefined {
   return readJson<ShimRecord>(layout.shimRecord);
-}
-
-export function writeExitRecord(layout: ContainerLayout, record: ExitRecord): void {
-  writeFileDurable(layout.exitRecord(record.pid), JSON.stringify(record));
-}
-
-export function readExitRecord(layout: ContainerLayout, pid: string): ExitRecord | undefined {
-  return readJson<ExitRecord>(layout.exitRecord(pid));
-}
-
-/** Every exit record of a container, exec exits first and init last (the order events must follow). */
-export function readExitRecords(layout: ContainerLayout): ExitRecord[] {
-  let names: string[];
-  try {
-    names = readdirSync(layout.exitsDir);
-  } catch {
-    return [];
-  }
-  const records = names
-    .filter((n) => n.endsWith(".json"))
-    .map((n) => readJson<ExitRecord>(`${layout.exitsDir}/${n}`))
-    .filter((r): r is ExitRecord => r !== undefined);
-  return records.sort((a, b) => Number(a.pid === "init") - Number(b.pid === "init") || a.exitedAt.localeCompare(b.exitedAt));
 }
 
 export function writeProcessRecord(layout: ContainerLayout, record: ProcessRecord): void {
@@ -119,12 +91,4 @@ export function readProcessRecords(layout: ContainerLayout): ProcessRecord[] {
     .sort((a, b) => a.t - b.t)
     .map(({ n }) => readJson<ProcessRecord>(`${layout.processesDir}/${n}`))
     .filter((r): r is ProcessRecord => r !== undefined);
-}
-
-export function writeOomRecord(layout: ContainerLayout, record: OomRecord): void {
-  writeFileDurable(layout.oomRecord, JSON.stringify(record));
-}
-
-export function readOomRecord(layout: ContainerLayout): OomRecord | undefined {
-  return readJson<OomRecord>(layout.oomRecord);
 }

@@ -1,25 +1,26 @@
 /**
  * Checkpoints of a container, taken by CRIU through `runc checkpoint`. Each is a dir `<checkpointDir>/<name>` that
  * holds CRIU's images, its work dir `criu.work` and `config.json`, the Checkpoint with the options it was taken
- * with; checkpointDir defaults to `<bundle>/checkpoints`. A checkpoint is taken on the container's queue and its
- * event emitted once runc has succeeded; a failed one leaves no dir behind. `restoreFrom` turns the `checkpoint`
+ * with; checkpointDir defaults to `<bundle>/checkpoints`. A checkpoint is taken by the container's shim (its state
+ * objects decide), on the container's queue; berthd answers once its event is journaled; a failed one leaves no
+ * dir behind. `restoreFrom` turns the `checkpoint`
  * of a create request into what the shim needs to `runc restore` it.
  */
 import { mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { BerthError, type Checkpoint, type CreateCheckpoint, type CreateContainer, nowRfc3339, wrapError } from "@berth/protocol";
 import { type ContainerRecord, readJson, writeFileDurable } from "@berth/state";
-import { requireRunning } from "./operations.ts";
-import type { Supervisor } from "./supervisor.ts";
+import type { Context } from "./context.ts";
 
 export class Checkpoints {
-  constructor(private readonly supervisor: Supervisor) {}
+  constructor(private readonly ctx: Context) {}
 
   /** Takes a checkpoint; the container keeps running unless `exit` is asked for. */
   async create(id: string, request: CreateCheckpoint): Promise<Checkpoint> {
-    const entry = this.supervisor.container(id);
+    const entry = this.ctx.registry.get(id);
     return entry.queue.run(async () => {
-      requireRunning(entry, "checkpoint");
+      const shim = entry.shim;
+      if (!shim || !entry.live) throw new BerthError("failed_precondition", `cannot checkpoint stopped container ${id}`);
       const dir = request.checkpointDir ?? defaultDir(entry.record.bundlePath);
       const path = join(dir, request.name);
       let madeDir: string | undefined;
@@ -39,14 +40,15 @@ export class Checkpoints {
         shell: request.shell ?? false,
         emptyNamespaces: request.emptyNamespaces ?? [],
       };
+      let change: number;
       try {
         writeFileDurable(configOf(path), JSON.stringify(checkpoint));
-        await this.supervisor.metrics.time("checkpoint", () => this.supervisor.runtimeFor(entry).checkpoint(id, {
+        ({ change } = await this.ctx.metrics.time("checkpoint", () => shim.call("checkpoint", {
           ...criuOptions(checkpoint),
           imagePath: path,
           workPath: join(path, "criu.work"),
           leaveRunning: !checkpoint.exit,
-        }));
+        })));
       } catch (err) {
         rmSync(path, { recursive: true, force: true });
         try {
@@ -54,14 +56,14 @@ export class Checkpoints {
         } catch {}
         throw wrapError(`checkpoint container ${id}`, err);
       }
-      this.supervisor.events.emit({ type: "checkpoint", id });
+      await this.ctx.relay.published(entry, change, this.ctx.config.startTimeoutMs);
       return checkpoint;
     });
   }
 
   /** The checkpoints in the container's checkpoint dir, oldest first; none when the dir does not exist. */
   list(id: string, checkpointDir?: string): Checkpoint[] {
-    const dir = checkpointDir ?? defaultDir(this.supervisor.container(id).record.bundlePath);
+    const dir = checkpointDir ?? defaultDir(this.ctx.registry.get(id).record.bundlePath);
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -76,7 +78,7 @@ export class Checkpoints {
   }
 
   async remove(id: string, name: string, checkpointDir?: string): Promise<void> {
-    const entry = this.supervisor.container(id);
+    const entry = this.ctx.registry.get(id);
     await entry.queue.run(() => {
       const dir = checkpointDir ?? defaultDir(entry.record.bundlePath);
       const path = join(dir, name);

@@ -1,14 +1,12 @@
 /**
- * A container as berthd tracks it: what was asked for, what its shim reported, and the serial queue that orders
- * every operation on it (create, signal, exit handling). Fields marked "queue" are written only from work on
- * that queue.
+ * A container as berthd mirrors it: what was asked for (its record), the states its shim reported (the init's and
+ * each exec's, changed only by the event relay from the shim's changes), and the serial queue that orders every
+ * operation on it. Fields marked "queue" are written only from work on that queue, "relay" only by relay.ts.
  */
-import type { Container, ContainerStatus, ExitRecord, Process, User } from "@berth/protocol";
+import { type Change, type Container, containerStatus, isLive, type ProcessState, type Process, processStatus, SerialQueue, stateAfter, type User } from "@berth/protocol";
 import type { ContainerLayout, ContainerRecord } from "@berth/state";
-import { readJson } from "@berth/state";
 import { readPids } from "./cgroups.ts";
 import type { ExecEntry } from "./exec.ts";
-import { SerialQueue } from "./queue.ts";
 import type { ShimClient } from "./shim-client.ts";
 
 /** The init's process spec, from the bundle's config.json, as the API shows it. */
@@ -20,76 +18,100 @@ export interface InitSpec {
   user: User;
 }
 
-export function readInitSpec(bundlePath: string): InitSpec | undefined {
-  // (the record keeps a copy, so a restarted berthd still shows it when the bundle is gone)
-  const spec = readJson<{ process?: Partial<InitSpec> & { user?: { uid?: number; gid?: number; additionalGids?: number[] } } }>(
-    `${bundlePath}/config.json`,
-  );
-  if (!spec?.process) return undefined;
-  const p = spec.process;
-  return {
-    args: p.args ?? [],
-    env: p.env ?? [],
-    cwd: p.cwd ?? "/",
-    terminal: p.terminal ?? false,
-    user: { uid: p.user?.uid ?? 0, gid: p.user?.gid ?? 0, ...(p.user?.additionalGids ? { additionalGids: p.user.additionalGids } : {}) },
-  };
+/** A moment others wait for: a promise with its resolve, and the value once it came. */
+class Moment<T> {
+  readonly promise: Promise<T>;
+  resolve!: (value: T) => void;
+  done = false;
+  value: T | undefined;
+  constructor() {
+    this.promise = new Promise((r) => (this.resolve = (v) => {
+      if (this.done) return;
+      this.done = true;
+      this.value = v;
+      r(v);
+    }));
+  }
 }
-
-export type Lifecycle = "creating" | ContainerStatus | "released";
 
 export class ContainerEntry {
   readonly queue = new SerialQueue();
-  /** queue */
-  status: Lifecycle = "creating";
-  /** queue */
+  /** queue: the connected shim, while there is one. */
   shim: ShimClient | undefined;
-  /** queue */
+  /** relay: the init's state, as its shim reported it. */
+  state: ProcessState = "created";
+  /** queue: the init's host pid and cgroup.procs, found at create or restore. */
   systemPid = 0;
-  /** queue: the init's start time, to tell it from a process that later reuses its pid */
-  initStartTime = "";
-  /** The init's exit as the shim reported it, before the shim itself exits. */
-  initExit: ExitRecord | undefined;
-  /** cgroup.procs of the container, found once its init runs. */
   procsFile: string | undefined;
-  /** Rebuilt from the state dir by a restarted berthd (its events may already be in the journal). */
-  restored = false;
-  /** start-container is in the journal: only then does its exit get reported. */
-  started = false;
-  /** Execs by id, kept (exited ones too) until the container is released. Changed on the queue. */
+  /** relay */
+  exitStatus: number | undefined;
+  exitedAt: string | undefined;
+  /** relay: the number of the last change journaled; changes that came early wait in `pending`. */
+  lastRelayed = 0;
+  readonly pending = new Map<number, Change>();
+  /** Execs by id (exited ones too), until the container is removed. */
   readonly execs = new Map<string, ExecEntry>();
+  /** relay: the container as it was when its start was journaled: what a create answers (API.md: "once its init runs"). */
+  asStarted: Container | undefined;
+  /** Remove the container at its exit (`berth start --rm`). */
+  autoRemove = false;
+  /** The init's exit is published: resolves with its status. */
+  readonly stopped = new Moment<number>();
+  /** The runtime's container, the shim and the cgroups are gone (the shim said deleted, or berthd cleaned up). */
+  readonly cleaned = new Moment<{ deleted: boolean }>();
+  /** Out of the registry (deleted, replaced or pushed out): nothing may touch its state dir any more. */
+  removed = false;
 
-  /** Resolves once the container is released: its exit journaled, its state dir gone, its id free. */
-  readonly released: Promise<void>;
-  private resolveReleased!: () => void;
-
-  constructor(readonly record: ContainerRecord, readonly layout: ContainerLayout, readonly init: InitSpec = record.init) {
-    this.released = new Promise((resolve) => (this.resolveReleased = resolve));
-  }
-
-  markReleased(): void {
-    this.resolveReleased();
-  }
+  constructor(readonly record: ContainerRecord, readonly layout: ContainerLayout) {}
 
   get id(): string {
     return this.record.id;
   }
 
-  /** Listed once the init runs, until its exit has been handled. */
+  /** The key of this life of the id: a create of the same id later is another instance. */
+  get instance(): string {
+    return `${this.id}@${this.record.createdAt}`;
+  }
+
+  /** Listed once its start is reported, until it is removed. */
   get visible(): boolean {
-    return this.status === "running" || this.status === "paused" || this.status === "stopped";
+    return this.state !== "created" && !this.removed;
+  }
+
+  get live(): boolean {
+    return isLive(this.state);
+  }
+
+  /** relay: a journaled change moves the mirrored states. */
+  apply(change: Change): void {
+    const to = stateAfter(change.type);
+    if (change.pid !== "init") {
+      this.execs.get(change.pid)?.apply(change);
+      return;
+    }
+    if (to) this.state = to;
+    if (change.type === "start-container") {
+      if (change.systemPid) this.systemPid = change.systemPid;
+      this.asStarted = this.toApi();
+    }
+    if (change.type === "exit") {
+      this.exitStatus = change.status ?? 255;
+      this.exitedAt = change.at;
+      this.stopped.resolve(this.exitStatus);
+    }
   }
 
   toApi(): Container {
-    const status = this.status === "running" || this.status === "paused" ? this.status : "stopped";
+    const status = containerStatus(this.state);
     const init: Process = {
       pid: "init",
       systemPid: this.systemPid,
-      ...this.init,
+      ...this.record.init,
       stdin: this.record.stdin ?? "",
       stdout: this.record.stdout ?? "",
       stderr: this.record.stderr ?? "",
-      status: status === "stopped" ? "exited" : "running",
+      status: processStatus(this.state),
+      ...(this.exitStatus === undefined ? {} : { exitStatus: this.exitStatus }),
     };
     return {
       id: this.id,
@@ -98,8 +120,9 @@ export class ContainerEntry {
       labels: this.record.labels,
       runtime: this.record.runtime,
       createdAt: this.record.createdAt,
-      pids: status === "stopped" ? [] : readPids(this.procsFile),
-      processes: [init, ...[...this.execs.values()].filter((e) => e.status !== "creating").map((e) => e.toApi())],
+      pids: this.live ? readPids(this.procsFile) : [],
+      processes: [init, ...[...this.execs.values()].filter((e) => e.state !== "created").map((e) => e.toApi())],
+      ...(this.exitStatus === undefined ? {} : { exitStatus: this.exitStatus, exitedAt: this.exitedAt! }),
     };
   }
 }

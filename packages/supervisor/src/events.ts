@@ -91,21 +91,15 @@ export class EventBroker {
     return this.subscribers.size;
   }
 
-  /** Journals the event; it reaches subscribers only through publish(). */
-  record(event: NewEvent): Event {
+  /** Journals the event (see Journal.append); it reaches subscribers only through publish(). */
+  record(event: NewEvent, change?: string): Event {
+    const full = this.journal.append(event, change);
     this.written++;
-    return this.journal.append(event);
+    return full;
   }
 
   publish(event: Event): void {
     for (const s of this.subscribers) s.offer(event);
-  }
-
-  /** record + publish, for events with nothing to do in between. */
-  emit(event: NewEvent): Event {
-    const full = this.record(event);
-    this.publish(full);
-    return full;
   }
 
   subscribe(options: SubscribeOptions): Subscription {

@@ -3,18 +3,16 @@
  * Where the request is silent the exec behaves like the container's own process: it gets the init's
  * environment, capabilities and rlimits from the bundle (containerd 0.2 gave it none, so it had no PATH).
  */
-import type { AddProcess, Process } from "@berth/protocol";
+import { type AddProcess, type Change, type Process, type ProcessState, processStatus, stateAfter } from "@berth/protocol";
 import { type OciProcess, type ProcessRecord, readJson } from "@berth/state";
 
-type Status = "creating" | "running" | "exited";
-
 export class ExecEntry {
-  /** Written on the container's queue. */
-  status: Status = "creating";
+  /** relay: the state its shim reported; "created" until its start-process is journaled. */
+  state: ProcessState = "created";
   systemPid = 0;
   exitStatus: number | undefined;
-  /** An exit told while the exec was still "creating" (its start not yet reported). */
-  earlyExit: { status: number; exitedAt?: string } | undefined;
+  /** relay: the exec as it was when its start was journaled: what the exec's POST answers. */
+  asStarted: Process | undefined;
   /** Resolves with the exit status once the exec's exit is journaled. */
   readonly exited: Promise<number>;
   private resolveExited!: (status: number) => void;
@@ -27,10 +25,23 @@ export class ExecEntry {
     return this.record.pid;
   }
 
-  markExited(status: number): void {
-    this.status = "exited";
-    this.exitStatus = status;
-    this.resolveExited(status);
+  /** Shown once its start is journaled. */
+  get visible(): boolean {
+    return this.state !== "created";
+  }
+
+  /** relay: a journaled change of this exec. */
+  apply(change: Change): void {
+    const to = stateAfter(change.type);
+    if (to) this.state = to;
+    if (change.type === "start-process") {
+      if (change.systemPid) this.systemPid = change.systemPid;
+      this.asStarted = this.toApi();
+    }
+    if (change.type === "exit") {
+      this.exitStatus = change.status ?? 255;
+      this.resolveExited(this.exitStatus);
+    }
   }
 
   toApi(): Process {
@@ -46,7 +57,7 @@ export class ExecEntry {
       stdin: this.record.stdin ?? "",
       stdout: this.record.stdout ?? "",
       stderr: this.record.stderr ?? "",
-      status: this.status === "exited" ? "exited" : "running",
+      status: processStatus(this.state),
       ...(this.exitStatus === undefined ? {} : { exitStatus: this.exitStatus }),
     };
   }

@@ -1,17 +1,7 @@
-/** berthd's structured log: JSON lines when stderr is not a terminal, readable lines when it is; never logs tokens. */
-export type Level = "debug" | "info" | "warn" | "error";
-const RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+/** berthd's structured log (protocol's Logger): JSON lines when stderr is not a terminal, readable lines when it is; never logs tokens. */
+import { LEVEL_RANK as RANK, type Level, type Logger } from "@berth/protocol";
 
-export interface Logger {
-  debug(msg: string, fields?: Record<string, unknown>): void;
-  info(msg: string, fields?: Record<string, unknown>): void;
-  warn(msg: string, fields?: Record<string, unknown>): void;
-  error(msg: string, fields?: Record<string, unknown>): void;
-}
-
-export function isLevel(s: string): s is Level {
-  return s in RANK;
-}
+export { isLevel, type Level, type Logger } from "@berth/protocol";
 
 export function createLogger(level: Level, write: (line: string) => void = (l) => process.stderr.write(l + "\n")): Logger {
   const json = !process.stderr.isTTY;

@@ -6,13 +6,14 @@
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from "node:fs";
 import { dirname } from "node:path";
+import { rotatedLog } from "@berth/state";
 
 const BLOCK = 64 * 1024;
 /** inotify can miss a rename under load: also look every so often while following. */
 const RECHECK_MS = 500;
 
 export function hasLog(path: string): boolean {
-  return existsSync(path) || existsSync(`${path}.1`);
+  return existsSync(path) || existsSync(rotatedLog(path));
 }
 
 export interface FollowOptions {
@@ -26,7 +27,7 @@ export function followLog(path: string, options: FollowOptions): ReadableStream<
   // The current file is opened first: the tail ends where following starts, so no byte is skipped or repeated.
   let fd = tryOpen(path);
   let offset = fd === undefined ? 0 : fstatSync(fd).size;
-  const initial = tailOf([{ path: `${path}.1` }, { path, end: offset }], options.tail);
+  const initial = tailOf([{ path: rotatedLog(path) }, { path, end: offset }], options.tail);
   let ended = false;
   let wake: (() => void) | undefined;
   let watcher: FSWatcher | undefined;

@@ -1,119 +1,91 @@
 /**
- * Container operations beyond create and signal: pause and resume, resource updates, stats and delete. Each finds
- * the container (404 when unknown) and, apart from the stats read, runs on its queue so operations on one
- * container happen in order. An operation's event is emitted only once the runtime has done it; a failing runtime
- * call leaves the container as it was and reaches the user with the runtime's own words.
+ * Container operations beyond create: signal, pause and resume, resource updates, stats and delete. Each finds the
+ * container (404 when unknown) and asks its shim, whose state objects decide (a refusal is 409 naming the
+ * operation and the state); berthd answers once the operation's event is journaled (relay.ts), so a client that
+ * reads the event stream next sees it. Stats are read from the container's cgroups, not through the runtime.
  */
-import { BerthError, type Container, type ContainerPatch, type Resources, type Stats, wrapError } from "@berth/protocol";
-import type { LinuxResources } from "@berth/runtime";
-import { cgroupsOf, isSameProcess } from "@berth/sys";
+import { BerthError, type Container, type ContainerPatch, parseSignal, type Stats, wrapError } from "@berth/protocol";
+import { cgroupsOf } from "@berth/sys";
 import type { ContainerEntry } from "./container.ts";
+import { type Context, within } from "./context.ts";
 import { readStats } from "./stats.ts";
-import type { Supervisor } from "./supervisor.ts";
-
-type Operation = "pause" | "resume" | "update";
 
 export class ContainerOperations {
-  constructor(private readonly supervisor: Supervisor) {}
+  constructor(private readonly ctx: Context) {}
+
+  /** POST .../signal: to the init or an exec, through the shim (pidfd: never a reused pid). */
+  async signal(id: string, pid: string, signal: string | number): Promise<void> {
+    const number = parseSignal(signal);
+    const entry = this.ctx.registry.get(id);
+    if (pid !== "init" && !entry.execs.get(pid)?.visible) throw new BerthError("not_found", `process ${pid} not found in container ${id}`);
+    await entry.queue.run(() => this.shimOf(entry, "signal").call("signal", { pid, signal: number })).catch((err) => {
+      throw wrapError(`signal ${pid} of container ${id}`, err);
+    });
+  }
 
   /** PATCH: the resources first, then the status; asking for the status the container already has changes nothing. */
   async update(id: string, patch: ContainerPatch): Promise<Container> {
     if (!patch.resources && !patch.status) throw new BerthError("invalid_argument", "nothing to change: give status or resources");
-    const entry = this.supervisor.container(id);
-    return entry.queue.run(async () => {
-      const runc = this.supervisor.runtimeFor(entry);
+    const entry = this.ctx.registry.get(id);
+    await entry.queue.run(async () => {
       if (patch.resources) {
-        requireRunning(entry, "update");
-        await this.apply(entry, "update", () => runc.update(id, linuxResources(patch.resources!)));
+        const resources = patch.resources;
+        const shim = this.shimOf(entry, "update");
+        await this.apply(entry, "update", () => shim.call("update", { resources }));
       }
-      const status = patch.status;
-      if (status) {
-        const op = status === "paused" ? "pause" : "resume";
-        requireRunning(entry, op);
-        if (entry.status !== status) await this.apply(entry, op, () => (op === "pause" ? runc.pause(id) : runc.resume(id)), status);
+      if (patch.status) {
+        const op = patch.status === "paused" ? "pause" : "resume";
+        const shim = this.shimOf(entry, op);
+        await this.apply(entry, op, () => shim.call(op));
       }
-      return entry.toApi();
     });
+    return entry.toApi();
   }
 
   /**
-   * DELETE: a stopped container is already being released; a running one only with `force`, which thaws it if
-   * paused (a frozen process does not die), kills its init and waits until the container is released.
+   * DELETE: a stopped container is removed with its logs once its cleanup is done; a live one only with `force`:
+   * SIGKILL (the shim thaws a paused one), then its exit, then the removal.
    */
   async remove(id: string, force: boolean): Promise<void> {
-    const entry = this.supervisor.container(id);
-    await this.supervisor.metrics.time("delete", () => this.removeEntry(entry, force));
-  }
-
-  private async removeEntry(entry: ContainerEntry, force: boolean): Promise<void> {
-    const { id } = entry;
-    await entry.queue.run(async () => {
-      if (entry.status === "released" || isStopped(entry)) return;
-      if (!force) throw new BerthError("failed_precondition", `cannot delete container ${id}: it is ${entry.status} (use force to kill it)`);
-      if (entry.status === "paused") {
-        await this.supervisor.runtimeFor(entry).resume(id).catch((err) => {
-          throw wrapError(`delete container ${id}: thaw it`, err);
+    const entry = this.ctx.registry.get(id);
+    const timeout = this.ctx.config.startTimeoutMs;
+    await this.ctx.metrics.time("delete", async () => {
+      await entry.queue.run(async () => {
+        if (!entry.live) return;
+        if (!force) throw new BerthError("failed_precondition", `cannot delete ${entry.state} container ${id} (use force to kill it)`);
+        await this.shimOf(entry, "delete").call("signal", { pid: "init", signal: 9 }).catch((err) => {
+          // An init that has just exited is on its way out anyway.
+          if (!(err instanceof BerthError && err.code === "failed_precondition")) throw wrapError(`delete container ${id}: kill it`, err);
         });
-        entry.status = "running";
-      }
-      await entry.shim!.call("signal", { pid: "init", signal: 9 }).catch((err) => {
-        // An init that has just exited is on its way out anyway.
-        if (!(err instanceof BerthError && err.code === "failed_precondition")) throw wrapError(`delete container ${id}: kill it`, err);
       });
+      await within(entry.stopped.promise, timeout, `delete container ${id}: wait for its exit`);
+      await within(entry.cleaned.promise, timeout, `delete container ${id}: wait for its cleanup`);
+      this.ctx.registry.remove(entry);
     });
-    await within(entry.released, this.supervisor.config.startTimeoutMs, `delete container ${id}: wait for its release`);
   }
 
-  /** Read from the container's cgroups, not through the runtime. */
+  /** Read from the container's cgroups; 409 for a stopped container. */
   stats(id: string): Stats {
-    const entry = this.supervisor.container(id);
+    const entry = this.ctx.registry.get(id);
     const started = performance.now();
-    const cgroups = isStopped(entry) ? undefined : cgroupsOf(entry.systemPid);
-    if (!cgroups) throw new BerthError("failed_precondition", `cannot read stats of container ${id}: it is stopped`);
+    const cgroups = entry.live ? cgroupsOf(entry.systemPid) : undefined;
+    if (!cgroups) throw new BerthError("failed_precondition", `cannot read stats of stopped container ${id}`);
     const stats = readStats(cgroups);
-    this.supervisor.metrics.observe("stats", (performance.now() - started) / 1000);
+    this.ctx.metrics.observe("stats", (performance.now() - started) / 1000);
     return stats;
   }
 
-  /** On the queue: runs the runtime call, sets the new status, then emits the operation's event. */
-  private async apply(entry: ContainerEntry, op: Operation, call: () => Promise<void>, status?: "paused" | "running"): Promise<void> {
-    await this.supervisor.metrics.time(op, call).catch((err) => {
+  /** On the queue: the shim does it; berthd waits until its event is journaled. */
+  private async apply(entry: ContainerEntry, op: "pause" | "resume" | "update", call: () => Promise<{ change?: number }>): Promise<void> {
+    const { change } = await this.ctx.metrics.time(op, call).catch((err) => {
       throw wrapError(`${op} container ${entry.id}`, err);
     });
-    if (status) entry.status = status;
-    this.supervisor.events.emit({ type: op, id: entry.id });
+    if (change !== undefined) await this.ctx.relay.published(entry, change, this.ctx.config.startTimeoutMs);
   }
-}
 
-/** Its init has exited: the shim said so, or /proc no longer has it (the shim's report comes after teardown). */
-export function isStopped(entry: ContainerEntry): boolean {
-  return entry.status === "stopped" || entry.initExit !== undefined || !isSameProcess(entry.systemPid, entry.initStartTime);
-}
-
-/** On the queue: `op` needs a container that is still there (404) and not stopped (409). */
-export function requireRunning(entry: ContainerEntry, op: string): void {
-  if (entry.status === "released") throw new BerthError("not_found", `container ${entry.id} not found`);
-  if (isStopped(entry)) throw new BerthError("failed_precondition", `cannot ${op} container ${entry.id}: it is stopped`);
-}
-
-/** The API's Resources as OCI LinuxResources; what is left out stays out of the JSON, so runc leaves it as it is. */
-export function linuxResources(r: Resources): LinuxResources {
-  return {
-    memory: { limit: r.memoryLimit, reservation: r.memoryReservation, swap: r.memorySwap, kernel: r.kernelMemoryLimit },
-    cpu: { shares: r.cpuShares, quota: r.cpuQuota, period: r.cpuPeriod, cpus: r.cpusetCpus, mems: r.cpusetMems },
-    blockIO: { weight: r.blkioWeight },
-    ...(r.pidsLimit === undefined ? {} : { pids: { limit: r.pidsLimit } }),
-  };
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: Timer | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new BerthError("timeout", `${what}: not done within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
+  /** The container's shim, or failed_precondition once it has none (the container has stopped). */
+  private shimOf(entry: ContainerEntry, op: string) {
+    if (!entry.shim || !entry.live) throw new BerthError("failed_precondition", `cannot ${op} ${entry.state === "created" ? "created" : "stopped"} container ${entry.id}`);
+    return entry.shim;
   }
 }

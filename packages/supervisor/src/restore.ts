@@ -1,136 +1,139 @@
 /**
- * Restore after a restart: rebuild the registry from the state dir and the live shims. Each container dir
- * is restored on its own (one bad dir never stops the others) and ends in one of these cases:
+ * Restore after a restart, in two steps. First, at once and for every container dir: the container is rebuilt
+ * from its record and its change log (the states of its init and execs as of the last change berthd journaled)
+ * and listed, so listing and creates of other ids never wait for a shim. Then, per container and on its own queue
+ * (only calls on that container wait, bounded by the shim-call timeout, for a shim that hangs):
  *
- *   shim alive, init running or paused   reconnected and listed with its status, pids, execs and stdio;
- *                                        exits that happened while berthd was down are reported (once)
- *   shim alive, init created, not started   killed and removed; exit 137 if start-container was reported
- *   shim alive, init exited              the shim finishes its teardown; its exits are reported from disk
- *   shim dead, exit records on disk      the exits are reported from the records (execs first), then released
- *   shim dead, no init record            the container is killed (thawed first) if runc still runs it: 137;
- *                                        gone with no record: 255
- *   bundle removed                       restored, then killed: exit 137
- *   container.json unreadable            whatever runs under that id is killed, shims of the dir too, the dir
- *                                        is removed; an exit is reported if its start was
- *   never started (crash during create)  removed without events: the create never answered
+ *   shim alive (and speaking berthd's protocol)   reconnected; every change after the last journaled one is
+ *                                                 relayed (exits that happened while berthd was down come out once)
+ *   shim alive, init created, never started       deleted through the shim; no events; the dir goes
+ *   shim gone or unreachable                      shims.ts's onShimGone: the changes it recorded are relayed; a
+ *                                                 container without its init's exit is killed (thawed first): 137
+ *   stopped and cleaned                           kept as a stopped container, nothing to do
+ *   bundle removed                                restored, then killed: exit 137
+ *   container.json unreadable                     stands in with what the change log has: killed, 137 if it had
+ *                                                 started, then removed
  *
  * Shims are found by their pid record and, for a shim that started but never wrote one, by /proc.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ID_PATTERN, nowRfc3339, type ShimState } from "@berth/protocol";
-import { type ContainerLayout, readContainerRecord, readProcessRecords, readShimRecord } from "@berth/state";
-import { isLive, processStartTime, sendSignal } from "@berth/sys";
-import { isFrozen, procsFileOf } from "./cgroups.ts";
+import { ID_PATTERN, type ShimState } from "@berth/protocol";
+import { type ContainerLayout, type ContainerRecord, readChanges, readContainerRecord, readProcessRecords, readShimRecord } from "@berth/state";
+import { isLive, sendSignal } from "@berth/sys";
+import { procsFileOf } from "./cgroups.ts";
 import { ContainerEntry } from "./container.ts";
+import type { Context } from "./context.ts";
 import { ExecEntry } from "./exec.ts";
 import { ShimClient } from "./shim-client.ts";
-import type { Supervisor } from "./supervisor.ts";
+import { adoptShim, markCleaned, noticesFor, onShimGone } from "./shims.ts";
 
 const idPattern = new RegExp(ID_PATTERN);
 
-/** Restores every container dir; resolves when all are done. `pending` maps ids to their restore. */
-export async function restoreAll(supervisor: Supervisor, pending: Map<string, Promise<void>>): Promise<void> {
-  const names = existsSync(supervisor.layout.containersDir) ? readdirSync(supervisor.layout.containersDir) : [];
+/** Rebuilds the registry at once, then reconnects each container; resolves when all are done. */
+export async function restoreAll(ctx: Context, kill: (entry: ContainerEntry) => Promise<void>): Promise<void> {
+  const dir = ctx.layout.containersDir;
+  const names = existsSync(dir) ? readdirSync(dir).filter((n) => idPattern.test(n)) : [];
   const shims = shimProcessesByDir();
-  for (const name of names) {
-    const layout = supervisor.layout.container(name);
-    const work = restoreOne(supervisor, name, layout, shims.get(layout.dir) ?? []).catch((err) => {
-      supervisor.config.logger.error("restore failed; removing the container's state", { container: name, error: String(err) });
-      rmSync(layout.dir, { recursive: true, force: true });
-    });
-    pending.set(name, work);
-  }
-  await Promise.all(pending.values());
+  const entries = names.map((name) => rebuild(ctx, name));
+  await Promise.all(entries.map((entry) => reconnect(ctx, entry, shims.get(entry.layout.dir) ?? [], kill).catch((err) => {
+    ctx.config.logger.error("restore failed", { container: entry.id, error: String(err) });
+  })));
 }
 
-async function restoreOne(supervisor: Supervisor, name: string, layout: ContainerLayout, shimPids: number[]): Promise<void> {
-  const { logger } = supervisor.config;
+/** The container as its dir says: record (or a stand-in), states as of the last journaled change. Synchronous. */
+function rebuild(ctx: Context, name: string): ContainerEntry {
+  const layout = ctx.layout.container(name);
   const record = readContainerRecord(layout);
-  const shim = readShimRecord(layout);
-  const live = shim !== undefined && isLive(shim.pid, shim.startTime);
-  // Shims of this dir that berthd has no record of (started, but killed before they wrote shim.json).
-  for (const pid of shimPids) if (!live || pid !== shim!.pid) sendSignal(pid, 9);
-  if (!record || record.id !== name) return discardUnreadable(supervisor, name, layout, live ? shim!.pid : undefined);
+  const readable = record !== undefined && record.id === name;
+  const entry = new ContainerEntry(readable ? record : standIn(name, layout, ctx.config), layout);
+  for (const r of readProcessRecords(layout)) entry.execs.set(r.pid, new ExecEntry(r));
+  entry.lastRelayed = ctx.relay.resumePoint(entry);
+  // A stand-in is not listed: it stays "created" until its exit is relayed, and then it goes.
+  if (readable) {
+    for (const change of readChanges(layout.changes)) if (change.change <= entry.lastRelayed) entry.apply(change);
+  } else {
+    entry.autoRemove = true;
+  }
+  if (!entry.live && entry.state !== "created" && existsSync(layout.cleaned)) entry.cleaned.resolve({ deleted: true });
+  // Host pids came with the start changes: the listing is right before the shims answer.
+  if (entry.live) entry.procsFile = procsFileOf(entry.systemPid);
+  ctx.registry.add(entry);
+  return entry;
+}
 
-  const entry = new ContainerEntry(record, layout, record.init);
-  entry.restored = true;
-  entry.started = supervisor.hasEvent(entry, "start-container");
-  entry.status = "running";
-  supervisor.register(entry);
-  await entry.queue.run(async () => {
-    if (live) {
+async function reconnect(ctx: Context, entry: ContainerEntry, shimPids: number[], kill: (entry: ContainerEntry) => Promise<void>): Promise<void> {
+  const { logger } = ctx.config;
+  const record = readShimRecord(entry.layout);
+  const live = record !== undefined && isLive(record.pid, record.startTime);
+  // Shims of this dir that berthd has no record of (started, but killed before they wrote shim.json).
+  for (const pid of shimPids) if (!live || pid !== record!.pid) sendSignal(pid, 9);
+  if (entry.cleaned.done) return;
+  let adopted = false;
+  if (live && !entry.autoRemove) {
+    await entry.queue.run(async () => {
       try {
-        entry.shim = await ShimClient.reconnect(layout, shim!, supervisor.config.startTimeoutMs, supervisor.noticesFor(entry));
-        const state = await entry.shim.call("state");
-        await adopt(supervisor, entry, state);
+        const shim = await ShimClient.reconnect(entry.layout, record!, ctx.config.startTimeoutMs, noticesFor(ctx, entry));
+        entry.shim = shim;
+        const state = await shim.call("state");
+        mirrorPids(entry, state);
+        ctx.relay.offer(entry, (await shim.call("changes", { after: entry.lastRelayed })).changes);
+        if (state.processes.find((p) => p.pid === "init")?.state === "created") {
+          // berthd died between create and start (its start may still hang): nobody was told it runs, so it
+          // goes with no events, as after a dead shim that never recorded a start.
+          logger.warn("container was created but never started; removing it", { container: entry.id });
+          throw new Error("created but never started");
+        }
+        adoptShim(ctx, entry, shim);
+        adopted = true;
       } catch (err) {
-        logger.warn("cannot reach the shim; killing it", { container: name, error: String(err) });
-        sendSignal(shim!.pid, 9);
+        logger.warn("cannot reach the shim; killing it", { container: entry.id, error: String(err) });
+        sendSignal(record!.pid, 9);
         entry.shim?.close();
         entry.shim = undefined;
       }
-    }
-    if (!entry.shim) {
-      for (const r of readProcessRecords(layout)) entry.execs.set(r.pid, Object.assign(new ExecEntry(r), { status: "running" as const }));
-    }
-  });
-  if (entry.shim) entry.shim.gone.then(() => supervisor.onShimGone(entry));
-  else await supervisor.onShimGone(entry);
-  if (entry.shim && !existsSync(record.bundlePath)) {
-    logger.warn("bundle removed while berthd was down; killing the container", { container: name, bundle: record.bundlePath });
-    await supervisor.signal(name, "init", 9).catch(() => {});
+    });
+  } else if (live) {
+    sendSignal(record!.pid, 9);
   }
-}
-
-/** A live shim: take its view of the processes, report what happened while berthd was down. */
-async function adopt(supervisor: Supervisor, entry: ContainerEntry, state: ShimState): Promise<void> {
-  const init = state.processes.find((p) => p.pid === "init");
-  if (!init || init.status === "created") {
-    // berthd died between create and start: nobody was told it runs, and nothing of it ran yet.
-    supervisor.config.logger.warn("container was created but never started; removing it", { container: entry.id });
-    await supervisor.runtimeFor(entry).delete(entry.id, { force: true }).catch(() => {});
-    entry.initExit = { pid: "init", status: 137, exitedAt: nowRfc3339() };
-    await entry.shim!.call("shutdown").catch(() => {});
+  if (!adopted) {
+    await onShimGone(ctx, entry);
+    if (entry.autoRemove && !entry.cleaned.done) markCleaned(ctx, entry, false);
     return;
   }
-  entry.systemPid = init.systemPid;
-  entry.initStartTime = processStartTime(init.systemPid) ?? "";
-  entry.procsFile = procsFileOf(init.systemPid);
-  entry.status = isFrozen(init.systemPid) ? "paused" : "running";
-  if (!entry.started) supervisor.report(entry, { type: "start-container", id: entry.id });
-  entry.started = true;
-  const byPid = new Map(state.processes.map((p) => [p.pid, p]));
-  for (const r of readProcessRecords(entry.layout)) {
-    const seen = byPid.get(r.pid);
-    if (!seen) {
-      rmSync(entry.layout.processRecord(r.pid), { force: true }); // berthd died before the shim ran it
-      continue;
-    }
-    const exec = new ExecEntry(r);
-    exec.systemPid = seen.systemPid;
-    exec.status = "running";
-    entry.execs.set(r.pid, exec);
-    if (!supervisor.hasEvent(entry, "start-process", r.pid)) supervisor.report(entry, { type: "start-process", id: entry.id, pid: r.pid });
-    if (seen.status === "exited") supervisor.execExited(entry, r.pid, seen.exitStatus ?? 255);
+  if (entry.live && !existsSync(entry.record.bundlePath)) {
+    logger.warn("bundle removed while berthd was down; killing the container", { container: entry.id, bundle: entry.record.bundlePath });
+    await kill(entry).catch((err) => logger.warn("kill a container whose bundle is gone", { container: entry.id, error: String(err) }));
   }
-  if (init.status === "exited" && init.exitStatus !== undefined) entry.initExit = { pid: "init", status: init.exitStatus, exitedAt: nowRfc3339() };
 }
 
-/** A dir whose container.json is missing or torn: kill what runs under its name, report an exit if it started. */
-async function discardUnreadable(supervisor: Supervisor, name: string, layout: ContainerLayout, shimPid: number | undefined): Promise<void> {
-  supervisor.config.logger.warn("unreadable container state; cleaning it up", { container: name });
-  if (shimPid !== undefined) sendSignal(shimPid, 9);
-  if (idPattern.test(name)) {
-    const runc = supervisor.runtime(layout);
-    const state = await runc.state(name).catch(() => undefined);
-    await runc.delete(name, { force: true }).catch(() => {});
-    const last = supervisor.events.journal.stored().findLast((e) => e.id === name);
-    if (last?.type !== undefined && !(last.type === "exit" && last.pid === "init")) {
-      supervisor.events.emit({ type: "exit", id: name, pid: "init", status: state && state.status !== "stopped" ? 137 : 255 });
+/** Host pids of the processes, as the shim knows them. */
+function mirrorPids(entry: ContainerEntry, state: ShimState): void {
+  for (const p of state.processes) {
+    if (p.pid === "init") {
+      entry.systemPid = p.systemPid;
+      entry.procsFile = procsFileOf(p.systemPid);
+    } else {
+      const exec = entry.execs.get(p.pid);
+      if (exec) exec.systemPid = p.systemPid;
     }
   }
-  rmSync(layout.dir, { recursive: true, force: true });
+}
+
+/** A record for a dir whose container.json is torn: enough to kill what runs under its id and relay its exit. */
+function standIn(id: string, layout: ContainerLayout, config: { runtime: string; runtimeArgs: string[] }): ContainerRecord {
+  return {
+    id,
+    bundlePath: layout.dir,
+    labels: [],
+    noPivotRoot: false,
+    runtime: config.runtime,
+    runtimeArgs: config.runtimeArgs,
+    createdAt: "unknown",
+    startTimeoutMs: 0,
+    logMaxBytes: 0,
+    init: { args: [], env: [], cwd: "/", terminal: false, user: { uid: 0, gid: 0 } },
+  };
 }
 
 /** Every berth-shim process by the container dir it serves (its last argument). */

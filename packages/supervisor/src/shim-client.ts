@@ -3,22 +3,20 @@
  * berthd, even a kill of berthd's whole process group; berthd then talks to it only over its socket.
  */
 import { readFileSync } from "node:fs";
-import { BerthError, connectRpc, type RpcClient, type ShimMethods } from "@berth/protocol";
+import { BerthError, type Change, connectRpc, type RpcClient, SHIM_PROTOCOL_VERSION, type ShimMethods } from "@berth/protocol";
 import type { ContainerLayout, ShimRecord } from "@berth/state";
 import { isLive, spawn } from "@berth/sys";
 
-export type ExitNotice = { pid: string; status: number; exitedAt: string };
-
-/** What a shim tells berthd unasked: a process's exit (once it is on disk), an OOM kill (once it is on disk). */
+/** What a shim tells berthd unasked: each change once it is durable, and that the runtime's container is gone. */
 export interface ShimNotices {
-  exit(notice: ExitNotice): void;
-  oom(): void;
+  change(change: Change): void;
+  deleted(outcome: { deleted: boolean }): void;
 }
 
 function dispatch(notices: ShimNotices) {
   return (event: string, params: Record<string, unknown>) => {
-    if (event === "exit") notices.exit(params as ExitNotice);
-    else if (event === "oom") notices.oom();
+    if (event === "change") notices.change(params as Change);
+    else if (event === "deleted") notices.deleted(params as { deleted: boolean });
   };
 }
 
@@ -45,6 +43,9 @@ export class ShimClient {
    * closing and then its pid (checked by start time) disappearing, or staying a zombie of another parent.
    */
   static async reconnect(layout: ContainerLayout, shim: ShimRecord, startTimeoutMs: number, notices: ShimNotices): Promise<ShimClient> {
+    if (shim.protocol !== SHIM_PROTOCOL_VERSION) {
+      throw new BerthError("unavailable", `shim ${shim.pid} speaks protocol ${shim.protocol ?? 1}, berthd speaks ${SHIM_PROTOCOL_VERSION}`);
+    }
     const rpc = await connectRpc(layout.socket, dispatch(notices));
     const gone = rpc.closed.then(async () => {
       for (let delay = 1; isLive(shim.pid, shim.startTime); delay = Math.min(delay * 2, 20)) await Bun.sleep(delay);
@@ -52,12 +53,9 @@ export class ShimClient {
     return new ShimClient(rpc, shim.pid, gone, 2 * startTimeoutMs + 5000);
   }
 
+  /** One RPC call, bounded by the call timeout (`timeout`; the pending call is dropped). */
   call<M extends keyof ShimMethods>(method: M, params?: ShimMethods[M]["params"]): Promise<ShimMethods[M]["result"]> {
-    let timer: Timer | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BerthError("timeout", `shim did not answer ${method} within ${this.callTimeoutMs} ms`)), this.callTimeoutMs);
-    });
-    return Promise.race([this.rpc.call<ShimMethods[M]["result"]>(method, params), timeout]).finally(() => clearTimeout(timer));
+    return this.rpc.call<ShimMethods[M]["result"]>(method, params as Record<string, unknown> | undefined, this.callTimeoutMs);
   }
 
   close(): void {

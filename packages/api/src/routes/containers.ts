@@ -1,14 +1,15 @@
 /** Containers: list, create, get, signal. */
 import { Elysia, t } from "elysia";
-import { Container, CreateContainer, SignalRequest } from "@berth/protocol";
+import { Container, CreateContainer, ListQuery, SignalRequest } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
 import { errors, IdParams } from "./common.ts";
 
 export function containerRoutes(supervisor: Supervisor) {
   return new Elysia({ name: "containers" })
-    .get("/v1/containers", () => supervisor.list(), {
+    .get("/v1/containers", ({ query }) => supervisor.list(query.all ?? false), {
+      query: ListQuery,
       response: t.Array(Container),
-      detail: { summary: "List containers, sorted by id" },
+      detail: { summary: "List containers, sorted by id: running and paused ones; with all=true stopped ones too" },
     })
     .post("/v1/containers", async ({ body, set }) => {
       const container = await supervisor.create(body);
@@ -26,7 +27,7 @@ export function containerRoutes(supervisor: Supervisor) {
       detail: { summary: "One container" },
     })
     .post("/v1/containers/:id/signal", async ({ params, body, set }) => {
-      await supervisor.signal(params.id, body.pid ?? "init", body.signal);
+      await supervisor.operations.signal(params.id, body.pid ?? "init", body.signal);
       set.status = 204;
     }, {
       params: IdParams,

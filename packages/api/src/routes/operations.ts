@@ -3,14 +3,13 @@ import { Elysia, t } from "elysia";
 import {
   Checkpoint, CheckpointQuery, Container, ContainerPatch, CreateCheckpoint, DeleteQuery, Id, ID_PATTERN, Stats,
 } from "@berth/protocol";
-import { Checkpoints, ContainerOperations, type Supervisor } from "@berth/supervisor";
+import type { Supervisor } from "@berth/supervisor";
 import { errors, IdParams } from "./common.ts";
 
 const CheckpointParams = t.Object({ id: Id, name: t.String({ pattern: ID_PATTERN, description: "checkpoint name" }) });
 
 export function operationRoutes(supervisor: Supervisor) {
-  const operations = new ContainerOperations(supervisor);
-  const checkpoints = new Checkpoints(supervisor);
+  const { operations, checkpoints } = supervisor;
   return new Elysia({ name: "operations" })
     .patch("/v1/containers/:id", ({ params, body }) => operations.update(params.id, body), {
       params: IdParams,

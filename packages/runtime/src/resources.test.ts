@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { linuxResources } from "./operations.ts";
+import { linuxResources } from "./resources.ts";
 
 test("every Resources field lands in its LinuxResources place", () => {
   expect(linuxResources({

@@ -1,0 +1,125 @@
+/**
+ * The create pipeline: check the bundle, take the id (replacing a stopped container of that id once its cleanup
+ * is done, bounded by the start timeout, so an id is reusable right after its exit event), write the record,
+ * start the shim, `create` then `start` through it, and answer once its start-container is journaled. A create
+ * that fails anywhere leaves nothing: the shim deletes the runtime's container, berthd removes the state dir.
+ */
+import { mkdirSync, statSync } from "node:fs";
+import { BerthError, type Container, type CreateContainer, nowRfc3339, wrapError } from "@berth/protocol";
+import { type ContainerRecord, readJson, writeContainerRecord } from "@berth/state";
+import { procsFileOf } from "./cgroups.ts";
+import { restoreFrom } from "./checkpoints.ts";
+import { ContainerEntry, type InitSpec } from "./container.ts";
+import { type Context, within } from "./context.ts";
+import { startShim } from "./shim-client.ts";
+import { adoptShim, deleteFromRuntime, mayRemainInRuntime, noticesFor } from "./shims.ts";
+
+/** Creates and starts a container (POST /v1/containers); see the module doc. */
+export async function createContainer(ctx: Context, request: CreateContainer, options: { autoRemove?: boolean } = {}): Promise<Container> {
+  const { id } = request;
+  const init = checkBundle(request.bundlePath);
+  const restore = restoreFrom(request);
+  const previous = ctx.registry.find(id);
+  if (previous && (previous.live || !previous.visible)) throw new BerthError("already_exists", `container ${id} already exists`);
+  const record: ContainerRecord = {
+    id,
+    bundlePath: request.bundlePath,
+    ...(request.stdin ? { stdin: request.stdin } : {}),
+    ...(request.stdout ? { stdout: request.stdout } : {}),
+    ...(request.stderr ? { stderr: request.stderr } : {}),
+    labels: request.labels ?? [],
+    noPivotRoot: request.noPivotRoot ?? false,
+    runtime: request.runtime ?? ctx.config.runtime,
+    runtimeArgs: request.runtimeArgs ?? ctx.config.runtimeArgs,
+    createdAt: nowRfc3339(),
+    startTimeoutMs: ctx.config.startTimeoutMs,
+    logMaxBytes: ctx.config.logMaxBytes,
+    init,
+    ...(restore ? { restore } : {}),
+  };
+  const entry = new ContainerEntry(record, ctx.layout.container(id));
+  entry.autoRemove = options.autoRemove ?? false;
+  ctx.registry.add(entry);
+  return entry.queue.run(async () => {
+    try {
+      if (previous) await replace(ctx, previous);
+      mkdirSync(entry.layout.dir, { mode: 0o700 });
+    } catch (err) {
+      ctx.registry.remove(entry, { keepDir: true });
+      if (previous && !previous.removed) ctx.registry.add(previous);
+      if ((err as NodeJS.ErrnoException).code === "EEXIST") {
+        throw new BerthError("already_exists", `container ${id} already exists (its state dir ${entry.layout.dir} is still there)`);
+      }
+      throw wrapError(`create container ${id}`, err);
+    }
+    try {
+      writeContainerRecord(entry.layout, entry.record);
+      const timeout = ctx.config.startTimeoutMs;
+      const shim = await startShim(ctx.config.shimCommand, entry.layout, timeout, noticesFor(ctx, entry));
+      adoptShim(ctx, entry, shim);
+      const { systemPid } = await ctx.metrics.time("create", () => shim.call("create"));
+      entry.systemPid = systemPid;
+      entry.procsFile = procsFileOf(systemPid);
+      const { change } = await ctx.metrics.time("start", () => shim.call("start"));
+      await ctx.relay.published(entry, change, timeout);
+    } catch (err) {
+      await discard(ctx, entry);
+      throw wrapError(`create container ${id}`, err);
+    }
+    ctx.config.logger.info("container started", { container: id, pid: entry.systemPid });
+    return entry.asStarted ?? entry.toApi();
+  });
+}
+
+/** A stopped container gives its id to a new one: once its cleanup is done (and the runtime has let go of it). */
+async function replace(ctx: Context, previous: ContainerEntry): Promise<void> {
+  await within(previous.cleaned.promise, ctx.config.startTimeoutMs, `replace stopped container ${previous.id}: wait for its cleanup`);
+  if (mayRemainInRuntime(previous) && !(await deleteFromRuntime(ctx, previous, true))) {
+    throw new BerthError("runtime_error", `replace stopped container ${previous.id}: the runtime still has it and its delete fails (see berthd's log)`);
+  }
+  ctx.registry.remove(previous);
+}
+
+/** Undoes a failed create: the shim deletes the runtime's container and exits; then the state dir goes. */
+async function discard(ctx: Context, entry: ContainerEntry): Promise<void> {
+  const shim = entry.shim;
+  if (shim) {
+    // A created container is deleted; one that started (its start could not be journaled) is killed, and its
+    // shim tears it down as after any exit.
+    await shim.call("delete").catch(() => shim.call("signal", { pid: "init", signal: 9 })).catch((err) => {
+      ctx.config.logger.warn("remove a failed container", { container: entry.id, error: String(err) });
+    });
+    await within(shim.gone, ctx.config.startTimeoutMs, "wait for the shim to exit").catch(() => {});
+  }
+  // The shim may have gone before its own delete (a failed start, its orphan timer): the id must stay usable.
+  await deleteFromRuntime(ctx, entry, false);
+  entry.cleaned.resolve({ deleted: true });
+  ctx.registry.remove(entry);
+}
+
+function checkBundle(bundlePath: string): InitSpec {
+  let isDir = false;
+  try {
+    isDir = statSync(bundlePath).isDirectory();
+  } catch {}
+  if (!isDir) throw new BerthError("invalid_argument", `bundle ${bundlePath} does not exist`);
+  const init = readInitSpec(bundlePath);
+  if (!init) throw new BerthError("invalid_argument", `bundle ${bundlePath} has no readable config.json with a process`);
+  return init;
+}
+
+/** The init's process spec from the bundle (the record keeps a copy: a restarted berthd shows it when the bundle is gone). */
+function readInitSpec(bundlePath: string): InitSpec | undefined {
+  const spec = readJson<{ process?: Partial<InitSpec> & { user?: { uid?: number; gid?: number; additionalGids?: number[] } } }>(
+    `${bundlePath}/config.json`,
+  );
+  if (!spec?.process) return undefined;
+  const p = spec.process;
+  return {
+    args: p.args ?? [],
+    env: p.env ?? [],
+    cwd: p.cwd ?? "/",
+    terminal: p.terminal ?? false,
+    user: { uid: p.user?.uid ?? 0, gid: p.user?.gid ?? 0, ...(p.user?.additionalGids ? { additionalGids: p.user.additionalGids } : {}) },
+  };
+}

@@ -1,6 +1,9 @@
 /**
  * API listeners. `unix://PATH` serves with no token on a socket of mode 0660 (group `berth` when it exists);
  * `tcp://HOST:PORT` needs the bearer token on every route but the public ones, and TLS unless HOST is loopback.
+ * Every answer on every listener is the API's JSON: Bun.serve runs in production mode (never its HTML error page),
+ * its own error handler answers `internal`, a request whose URL does not parse (`Host: a b`) is 400, and body
+ * size is left to the app's own check (body.ts) so that an oversized body gets the JSON 413 too.
  */
 import { chmodSync, chownSync, existsSync, readFileSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
@@ -58,9 +61,20 @@ function withRoutableUrl(fetch: Fetch): Fetch {
   };
 }
 
+/**
+ * What every Bun.serve of berthd shares: production mode, JSON for an error nothing else caught, and no body limit
+ * of Bun's own (it would answer an empty 413 before the app could answer the contract's JSON one).
+ */
+const SERVE_DEFAULTS = {
+  development: false,
+  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+  error: (error: Error) => errorResponse("internal", `unhandled error: ${error.message}`),
+};
+
 export async function listen(address: ListenAddress, handlers: Handlers, options: ListenOptions): Promise<Server<AttachData>> {
   const app = withRoutableUrl(handlers.fetch);
   const serve = (request: Request, server: Server<AttachData>) => {
+    if (!URL.canParse(request.url)) return errorResponse("invalid_argument", "malformed request: its Host header or target is not a valid URL");
     const upgraded = handlers.attach.upgrade(request, server);
     return upgraded === "not-attach" ? app(request) : upgraded;
   };
@@ -68,7 +82,7 @@ export async function listen(address: ListenAddress, handlers: Handlers, options
   if (address.kind === "unix") {
     await removeStaleSocket(address.path);
     // idleTimeout 0: event streams and log follows stay open for as long as the client wants.
-    const server = Bun.serve<AttachData>({ unix: address.path, fetch: serve, websocket, ...({ idleTimeout: 0 } as object) });
+    const server = Bun.serve<AttachData>({ ...SERVE_DEFAULTS, unix: address.path, fetch: serve, websocket, ...({ idleTimeout: 0 } as object) });
     chmodSync(address.path, 0o660);
     const gid = groupId("berth");
     if (gid !== undefined) chownSync(address.path, 0, gid);
@@ -77,11 +91,13 @@ export async function listen(address: ListenAddress, handlers: Handlers, options
   if (!isLoopback(address.host) && !options.tls) {
     throw new BerthError("invalid_argument", `refusing tcp://${address.host}:${address.port}: a non-loopback address needs --tls-cert and --tls-key`);
   }
+  // A request whose URL does not parse goes on to `serve`, which answers it 400 (it reaches nothing).
   const guarded = (request: Request, server: Server<AttachData>) =>
-    isPublic(request) || hasToken(request, options.token)
+    !URL.canParse(request.url) || isPublic(request) || hasToken(request, options.token)
       ? serve(request, server)
       : errorResponse("unauthenticated", "missing or invalid bearer token (see the api-token file in the state dir)");
   return Bun.serve<AttachData>({
+    ...SERVE_DEFAULTS,
     hostname: address.host,
     port: address.port,
     fetch: guarded,

@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BerthError, type ExitRecord } from "@berth/protocol";
-import type { CreateOptions, Runc, StdioPipes } from "@berth/runtime";
+import { type CreateOptions, readBundleConfigSync, type Runc, type StdioPipes } from "@berth/runtime";
 import { type ContainerLayout, type ContainerRecord, type ProcessRecord, readJson } from "@berth/state";
 import type { ShimLogger } from "./log.ts";
 import { OomWatch } from "./oom.ts";
@@ -196,7 +196,7 @@ export class ShimContainer {
 
 /** Without a pid namespace of its own, the init's death does not take the container's other processes with it. */
 function sharesPidNamespace(bundlePath: string): boolean {
-  const spec = readJson<{ linux?: { namespaces?: { type: string; path?: string }[] } }>(`${bundlePath}/config.json`);
+  const spec = readBundleConfigSync<{ linux?: { namespaces?: { type: string; path?: string }[] } }>(bundlePath);
   const pidNs = spec?.linux?.namespaces?.find((ns) => ns.type === "pid");
   return !pidNs || Boolean(pidNs.path);
 }

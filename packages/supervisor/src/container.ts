@@ -4,8 +4,8 @@
  * that queue.
  */
 import type { Container, ContainerStatus, ExitRecord, Process, User } from "@berth/protocol";
+import { readBundleConfig } from "@berth/runtime";
 import type { ContainerLayout, ContainerRecord } from "@berth/state";
-import { readJson } from "@berth/state";
 import { readPids } from "./cgroups.ts";
 import type { ExecEntry } from "./exec.ts";
 import { SerialQueue } from "./queue.ts";
@@ -20,10 +20,11 @@ export interface InitSpec {
   user: User;
 }
 
-export function readInitSpec(bundlePath: string): InitSpec | undefined {
+/** invalid_argument when the bundle or its config.json is not something to read (see @berth/runtime bundle.ts). */
+export async function readInitSpec(bundlePath: string): Promise<InitSpec | undefined> {
   // (the record keeps a copy, so a restarted berthd still shows it when the bundle is gone)
-  const spec = readJson<{ process?: Partial<InitSpec> & { user?: { uid?: number; gid?: number; additionalGids?: number[] } } }>(
-    `${bundlePath}/config.json`,
+  const spec = await readBundleConfig<{ process?: Partial<InitSpec> & { user?: { uid?: number; gid?: number; additionalGids?: number[] } } }>(
+    bundlePath,
   );
   if (!spec?.process) return undefined;
   const p = spec.process;

@@ -10,6 +10,7 @@ import {
 import { writeProcessRecord } from "@berth/state";
 import { type AttachSession, type AttachSink, openAttach } from "./attach.ts";
 import type { ContainerEntry } from "./container.ts";
+import { checkStdioPaths } from "./client-paths.ts";
 import { ExecEntry, execRecord, readBundleProcess } from "./exec.ts";
 import { followLog, hasLog } from "./logs.ts";
 import type { Supervisor } from "./supervisor.ts";
@@ -20,8 +21,10 @@ export class Processes {
   async add(id: string, request: AddProcess): Promise<Process> {
     const entry = this.supervisor.container(id);
     const { pid } = request;
+    await checkStdioPaths(request, this.supervisor.config.stateDir);
+    const defaults = await readBundleProcess(entry.record.bundlePath);
     if (pid === "init" || entry.execs.has(pid)) throw new BerthError("already_exists", `process ${pid} already exists in container ${id}`);
-    const exec = new ExecEntry(execRecord(request, readBundleProcess(entry.record.bundlePath)));
+    const exec = new ExecEntry(execRecord(request, defaults));
     entry.execs.set(pid, exec);
     // Not on the container's queue: the shim may wait up to the start timeout for a FIFO reader, and a signal
     // or a delete of the container must not wait behind that. The outcome goes through the queue.
@@ -34,6 +37,7 @@ export class Processes {
     } catch (err) {
       entry.execs.delete(pid);
       rmSync(entry.layout.processRecord(pid), { force: true });
+      rmSync(entry.layout.processSpec(pid), { force: true }); // the shim writes it before it runs the exec
       throw wrapError(`exec ${pid} in container ${id}`, err);
     }
     return entry.queue.run(() => {

@@ -9,13 +9,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writ
 import { rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import {
-  BerthError, type Container, type CreateContainer, type ExitRecord, nowRfc3339, parseSignal, type State, wrapError,
+  BerthError, type Container, type CreateContainer, type ExitRecord, nowRfc3339, parseSignal, quote, type State, wrapError,
 } from "@berth/protocol";
 import { Runc } from "@berth/runtime";
 import { type ContainerLayout, type ContainerRecord, readExitRecord, readOomRecord, StateLayout, writeContainerRecord } from "@berth/state";
 import { cgroupsOf, processExists, processStartTime, spawn } from "@berth/sys";
 import { procsFileOf } from "./cgroups.ts";
 import { restoreFrom } from "./checkpoints.ts";
+import { checkStdioPaths } from "./client-paths.ts";
 import { ContainerEntry, readInitSpec } from "./container.ts";
 import { EventBroker } from "./events.ts";
 import { Journal, type NewEvent } from "./journal.ts";
@@ -94,8 +95,9 @@ export class Supervisor {
 
   async create(request: CreateContainer): Promise<Container> {
     const { id } = request;
-    const init = this.checkBundle(request.bundlePath);
-    const restore = restoreFrom(request);
+    const init = await this.checkBundle(request.bundlePath);
+    await checkStdioPaths(request, this.config.stateDir);
+    const restore = await restoreFrom(request, this.config.stateDir);
     if (this.containers.has(id)) throw new BerthError("already_exists", `container ${id} already exists`);
     const record: ContainerRecord = {
       id,
@@ -157,14 +159,9 @@ export class Supervisor {
     });
   }
 
-  private checkBundle(bundlePath: string) {
-    let isDir = false;
-    try {
-      isDir = statSync(bundlePath).isDirectory();
-    } catch {}
-    if (!isDir) throw new BerthError("invalid_argument", `bundle ${bundlePath} does not exist`);
-    const init = readInitSpec(bundlePath);
-    if (!init) throw new BerthError("invalid_argument", `bundle ${bundlePath} has no readable config.json with a process`);
+  private async checkBundle(bundlePath: string) {
+    const init = await readInitSpec(bundlePath);
+    if (!init) throw new BerthError("invalid_argument", `bundle ${quote(bundlePath)} has no process in its config.json`);
     return init;
   }
 

@@ -31,6 +31,8 @@ function validationMessage(error: ValidationLike): string {
 /** Elysia's error hook: maps every failure to the API contract's error shape and status. */
 export function handleError({ code, error }: { code: unknown; error: unknown }): Response {
   if (error instanceof BerthError) return errorResponse(error.code, error.message);
+  // Elysia wraps what a parse hook throws (body.ts: 413, too deep) in its ParseError.
+  if (code === "PARSE" && (error as Error).cause instanceof BerthError) return handleError({ code: undefined, error: (error as Error).cause });
   switch (code) {
     case "VALIDATION":
       return errorResponse("invalid_argument", validationMessage(error as ValidationLike));

@@ -107,6 +107,12 @@ describe("2. every answer on every listener is JSON", () => {
     }
   });
 
+  test("a request without a Host header (HTTP/1.0) is still served", async () => {
+    const res = await rawRequest(d, "unix", "GET /healthz HTTP/1.0");
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ status: "ok" });
+  });
+
   test("an unknown route, an unknown method and a body that is not JSON are JSON errors too", async () => {
     await refused("GET", "/nope", undefined, 404, "not_found");
     await refused("PUT", "/v1/containers", "{}", 404, "not_found");

@@ -25,7 +25,7 @@ export const CreateContainer = T.Object({
   stderr: T.Optional(AbsolutePath),
   labels: T.Optional(T.Array(T.String())),
   noPivotRoot: T.Optional(T.Boolean()),
-  runtime: T.Optional(T.String({ minLength: 1 })),
+  runtime: T.Optional(T.String({ minLength: 1, maxLength: PATH_MAX })),
   runtimeArgs: T.Optional(T.Array(T.String())),
   checkpoint: T.Optional(T.String({ pattern: ID_PATTERN, description: "restore this checkpoint (runc restore) instead of starting anew" })),
   checkpointDir: T.Optional(AbsolutePath),

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { makeFifo } from "@berth/sys";
 import { bundle, uid } from "./helpers/bundles.ts";
-import { type Daemon, useDaemon } from "./helpers/daemon.ts";
+import { Attach, type Daemon, useDaemon } from "./helpers/daemon.ts";
 import { healthzMs, rawRequest, rssOf, stalledReader } from "./helpers/probe.ts";
 import { fakeRuntime } from "./helpers/runtime.ts";
 
@@ -118,6 +118,18 @@ describe("2. every answer on every listener is JSON", () => {
     await refused("PUT", "/v1/containers", "{}", 404, "not_found");
     await refused("POST", "/v1/containers", "{", 400, "invalid_argument");
   });
+});
+
+test("an attach text frame is a small resize: a 4 MB one of nested arrays is refused unparsed", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  const a = Attach.open(d, id, "init");
+  await a.opened;
+  a.ws.send("[".repeat(2 << 20) + "]".repeat(2 << 20));
+  expect(await a.until("invalid_argument")).toContain("at most 1024 bytes");
+  expect(await healthzMs(d)).toBeLessThan(100);
+  a.ws.close();
+  await d.signal(id, "SIGKILL");
 });
 
 describe("3. a bundle's config.json cannot stall the daemon", () => {

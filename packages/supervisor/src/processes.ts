@@ -9,8 +9,8 @@ import {
 } from "@berth/protocol";
 import { writeProcessRecord } from "@berth/state";
 import { type AttachSession, type AttachSink, openAttach } from "./attach.ts";
-import type { ContainerEntry } from "./container.ts";
 import { checkStdioPaths } from "./client-paths.ts";
+import type { ContainerEntry } from "./container.ts";
 import { ExecEntry, execRecord, readBundleProcess } from "./exec.ts";
 import { followLog, hasLog } from "./logs.ts";
 import type { Supervisor } from "./supervisor.ts";

@@ -15,7 +15,7 @@ import { type FuzzCase, fuzzCases, type OpenApi } from "./helpers/openapi-fuzz.t
 import { healthzMs, rawRequest, rssOf } from "./helpers/probe.ts";
 
 const SEED = Number(process.env.BERTH_FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const CASES = Number(process.env.BERTH_FUZZ_CASES ?? 2000);
+const CASES = Number(process.env.BERTH_FUZZ_CASES ?? 3000);
 const CONCURRENCY = 4;
 const MiB = 1 << 20;
 

@@ -191,7 +191,7 @@ function randomCases(routes: [string, string, Operation][], pick: () => number, 
  * Up to `max` cases: every case of every route of `doc`, plus `random` cases of random bad values the seed draws,
  * shuffled by `seed`. Routes that only upgrade (the attach WebSocket) and the Swagger UI's own are left out.
  */
-export function fuzzCases(doc: OpenApi, seed: number, max: number, random = 400): FuzzCase[] {
+export function fuzzCases(doc: OpenApi, seed: number, max: number, random = 1000): FuzzCase[] {
   const pick = generator(seed);
   const routes: [string, string, Operation][] = [];
   for (const [template, ops] of Object.entries(doc.paths)) {

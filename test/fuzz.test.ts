@@ -84,8 +84,8 @@ test(`fuzzing every route from the OpenAPI document (seed ${SEED})`, async () =>
   const rssBefore = rssOf(d);
   let rssMax = rssBefore;
 
-  // /healthz is probed all along: a probe is slow if it and its retry both take 100 ms or more; two slow ones
-  // in a row (a stall, not a hiccup of a loaded machine) fail the run.
+  // /healthz is probed all along: a probe is slow if each of its tries takes 100 ms or more (probe.ts); two slow
+  // ones in a row (a stall, not a hiccup of a loaded machine) fail the run.
   let running = true;
   const probes: number[] = [];
   let slowInARow = 0;

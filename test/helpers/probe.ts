@@ -65,7 +65,10 @@ export function rssOf(d: Daemon): number {
   return Number(kb?.[1] ?? 0) * 1024;
 }
 
-/** How long a GET /healthz takes, in ms; a slow probe is retried once, so a scheduling hiccup of a loaded machine is not counted. */
+/**
+ * How long a GET /healthz takes, in ms: the fastest of up to three tries, stopping at the first under 100 ms, so a
+ * scheduling hiccup of a loaded machine is not counted while a stalled berthd (every try slow) still is.
+ */
 export async function healthzMs(d: Daemon, timeoutMs = 5000): Promise<number> {
   const once = async () => {
     const started = performance.now();
@@ -74,6 +77,7 @@ export async function healthzMs(d: Daemon, timeoutMs = 5000): Promise<number> {
     if (res.status !== 200) throw new Error(`/healthz answered ${res.status}`);
     return performance.now() - started;
   };
-  const first = await once();
-  return first < 100 ? first : Math.min(first, await once());
+  let best = Infinity;
+  for (let i = 0; i < 3 && best >= 100; i++) best = Math.min(best, await once());
+  return best;
 }

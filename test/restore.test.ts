@@ -77,8 +77,12 @@ test("exits that happen while berthd is down are reported once, execs before ini
   const id = uid();
   const c = await d.create(id, bundle(["sleep", "1000"]));
   const exec = (await d.json<{ systemPid: number }>("POST", `/v1/containers/${id}/processes`, {
-    pid: "trapper", args: ["sh", "-c", "trap 'exit 3' TERM; while :; do sleep 0.05; done"],
+    pid: "trapper", args: ["sh", "-c", "trap 'exit 3' TERM; echo trapping; while :; do sleep 0.05; done"],
   })).body;
+  // Its trap is set once it says so.
+  const reader = (await d.fetch(`/v1/containers/${id}/processes/trapper/logs?follow=true`)).body!.getReader();
+  for (let seen = ""; !seen.includes("trapping"); ) seen += new TextDecoder().decode((await reader.read()).value);
+  await reader.cancel();
   const seq = await lastSeq(d);
   const replayBefore = (await d.events(`storedOnly=true&after=0`).all()).map((i) => i.data);
 

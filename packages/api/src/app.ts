@@ -5,8 +5,9 @@
  */
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
-import { BerthError, type Version } from "@berth/protocol";
+import type { Version } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
+import { checkDeclaredSize, DEFAULT_MAX_BODY_BYTES, parseJsonBody } from "./body.ts";
 import { handleError } from "./errors.ts";
 import { containerRoutes } from "./routes/containers.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -17,23 +18,21 @@ import { SWAGGER_ASSET_PREFIX, swaggerAssets } from "./swagger.ts";
 
 export interface AppOptions {
   version: Version;
+  /** Largest request body in bytes (berthd --max-body-size); DEFAULT_MAX_BODY_BYTES when not given. */
+  maxBodyBytes?: number;
 }
 
 export function createApp(supervisor: Supervisor, options: AppOptions) {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   // No normalizing: a field a schema does not name is refused (400), not silently dropped, so a misspelt
   // option never looks applied.
   return new Elysia({ normalize: false })
     .onError(({ code, error }) => handleError({ code, error }))
-    // Bodies are JSON whatever the content type says: `curl -d` sends form-urlencoded by default.
-    .onParse(async ({ request }) => {
-      const text = await request.text();
-      if (!text) return undefined;
-      try {
-        return JSON.parse(text);
-      } catch {
-        throw new BerthError("invalid_argument", "malformed request body: expected JSON");
-      }
-    })
+    // An oversized body is refused (413) before routing and before a byte of it is read.
+    .onRequest(({ request }) => checkDeclaredSize(request, maxBodyBytes))
+    // Bodies are JSON whatever the content type says (`curl -d` sends form-urlencoded by default), bounded in size
+    // and nesting (body.ts).
+    .onParse(({ request }) => parseJsonBody(request, maxBodyBytes))
     .use(openapi({
       provider: "swagger-ui",
       path: "/swagger",

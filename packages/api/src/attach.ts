@@ -12,6 +12,9 @@ import { errorResponse } from "./errors.ts";
 
 const ATTACH_PATH = new RegExp(`^/v1/containers/(${ID_PATTERN.slice(1, -1)})/processes/(${ID_PATTERN.slice(1, -1)})/attach$`);
 
+/** The largest text (control) frame attach reads. */
+const CONTROL_MAX = 1024;
+
 export interface AttachData {
   id: string;
   pid: string;
@@ -49,6 +52,8 @@ export function attachHandlers(supervisor: Supervisor): { upgrade: Upgrade; webs
       if (!session) return;
       try {
         if (typeof message !== "string") return await session.write(message);
+        // A resize is a few dozen bytes: a bigger text frame is not parsed at all (a deep one would stall berthd).
+        if (message.length > CONTROL_MAX) throw new BerthError("invalid_argument", `a text frame is a resize of at most ${CONTROL_MAX} bytes`);
         const control = JSON.parse(message) as unknown;
         if (!Value.Check(AttachControl, control)) throw new BerthError("invalid_argument", 'expected {"resize":{"width":W,"height":H}}');
         await session.resize(control.resize.width, control.resize.height);

@@ -1,6 +1,9 @@
 /**
  * API listeners. `unix://PATH` serves with no token on a socket of mode 0660 (group `berth` when it exists);
  * `tcp://HOST:PORT` needs the bearer token on every route but the public ones, and TLS unless HOST is loopback.
+ * Every answer on every listener is the API's JSON: Bun.serve runs in production mode (never its HTML error page),
+ * its own error handler answers `internal`, a request whose URL does not parse (`Host: a b`) is 400, and body
+ * size is left to the app's own check (body.ts) so that an oversized body gets the JSON 413 too.
  */
 import { chmodSync, chownSync, existsSync, readFileSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
@@ -47,28 +50,53 @@ export interface Handlers {
 }
 
 /**
- * Elysia finds the path by searching for "/" from index 11 of the URL, so a host of under three characters
- * ("curl --unix-socket S http://b/v1/...") would hide every route: such requests are given a longer host.
+ * The request as the app can route it, or the 400 answer for one it cannot. A URL that does not parse because
+ * the Host header is missing (HTTP/1.0) gets host "localhost"; one whose Host header is there but not a host
+ * (`Host: a b`) is 400. Elysia finds the path by searching for "/" from index 11 of the URL, so a host of under
+ * three characters ("curl --unix-socket S http://b/v1/...") would hide every route: such requests get a longer host.
  */
-function withRoutableUrl(fetch: Fetch): Fetch {
-  return (request) => {
-    const slash = request.url.indexOf("/", request.url.indexOf("//") + 2);
-    if (slash >= 11) return fetch(request);
-    return fetch(new Request(`http://localhost${request.url.slice(slash)}`, request));
-  };
+function routable(request: Request): Request | Response {
+  const url = request.url;
+  if (!URL.canParse(url)) {
+    if (request.headers.get("host")) return errorResponse("invalid_argument", "malformed request: its Host header or target is not a valid URL");
+    return new Request(`http://localhost${pathOf(url)}`, request);
+  }
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return slash >= 11 ? request : new Request(`http://localhost${url.slice(slash)}`, request);
 }
 
+/** The path and query of a URL that does not parse: Bun gives a request without Host its bare target ("/healthz"). */
+function pathOf(url: string): string {
+  if (url.startsWith("/")) return url;
+  const slash = url.indexOf("/", url.indexOf("//") + 2);
+  return slash === -1 ? "/" : url.slice(slash);
+}
+
+/**
+ * What every Bun.serve of berthd shares: production mode, JSON for an error nothing else caught, and no body limit
+ * of Bun's own (it would answer an empty 413 before the app could answer the contract's JSON one).
+ */
+const SERVE_DEFAULTS = {
+  development: false,
+  maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+  error: (error: Error) => errorResponse("internal", `unhandled error: ${error.message}`),
+};
+
 export async function listen(address: ListenAddress, handlers: Handlers, options: ListenOptions): Promise<Server<AttachData>> {
-  const app = withRoutableUrl(handlers.fetch);
-  const serve = (request: Request, server: Server<AttachData>) => {
-    const upgraded = handlers.attach.upgrade(request, server);
-    return upgraded === "not-attach" ? app(request) : upgraded;
+  // Bun upgrades only the request it received, not a copy: attach gets `raw` (a WebSocket request has a Host).
+  const serve = (raw: Request, request: Request, server: Server<AttachData>) => {
+    const upgraded = URL.canParse(raw.url) ? handlers.attach.upgrade(raw, server) : "not-attach";
+    return upgraded === "not-attach" ? handlers.fetch(request) : upgraded;
   };
   const websocket = handlers.attach.websocket;
   if (address.kind === "unix") {
     await removeStaleSocket(address.path);
     // idleTimeout 0: event streams and log follows stay open for as long as the client wants.
-    const server = Bun.serve<AttachData>({ unix: address.path, fetch: serve, websocket, ...({ idleTimeout: 0 } as object) });
+    const fetch = (raw: Request, server: Server<AttachData>) => {
+      const request = routable(raw);
+      return request instanceof Response ? request : serve(raw, request, server);
+    };
+    const server = Bun.serve<AttachData>({ ...SERVE_DEFAULTS, unix: address.path, fetch, websocket, ...({ idleTimeout: 0 } as object) });
     chmodSync(address.path, 0o660);
     const gid = groupId("berth");
     if (gid !== undefined) chownSync(address.path, 0, gid);
@@ -77,11 +105,15 @@ export async function listen(address: ListenAddress, handlers: Handlers, options
   if (!isLoopback(address.host) && !options.tls) {
     throw new BerthError("invalid_argument", `refusing tcp://${address.host}:${address.port}: a non-loopback address needs --tls-cert and --tls-key`);
   }
-  const guarded = (request: Request, server: Server<AttachData>) =>
-    isPublic(request) || hasToken(request, options.token)
-      ? serve(request, server)
+  const guarded = (raw: Request, server: Server<AttachData>) => {
+    const request = routable(raw);
+    if (request instanceof Response) return request;
+    return isPublic(request) || hasToken(request, options.token)
+      ? serve(raw, request, server)
       : errorResponse("unauthenticated", "missing or invalid bearer token (see the api-token file in the state dir)");
+  };
   return Bun.serve<AttachData>({
+    ...SERVE_DEFAULTS,
     hostname: address.host,
     port: address.port,
     fetch: guarded,

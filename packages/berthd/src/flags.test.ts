@@ -17,6 +17,7 @@ test("defaults are API.md's", () => {
     tokenFile: "/run/berth/api-token",
     logMaxBytes: 16 << 20,
     metricsPerContainer: false,
+    maxBodyBytes: 1 << 20,
   });
 });
 
@@ -25,16 +26,17 @@ test("every flag of the table, repeatable ones repeated; the state dir moves the
     "--state-dir", "/x", "--listen", "unix:///x/a.sock", "--listen", "tcp://127.0.0.1:1", "--runtime", "/bin/runc",
     "--runtime-args", "--root=/r", "--runtime-args", "--debug", "--start-timeout", "2s", "--retain-count", "5",
     "--log-level", "debug", "--tls-cert", "/c", "--tls-key", "/k", "--log-max-size", "1MiB",
+    "--max-body-size", "64KiB",
   ]);
   expect(flags).toMatchObject({
     stateDir: "/x", listen: ["unix:///x/a.sock", "tcp://127.0.0.1:1"], runtime: "/bin/runc", runtimeArgs: ["--root=/r", "--debug"],
-    startTimeoutMs: 2000, retainCount: 5, logLevel: "debug", tokenFile: "/x/api-token", tlsCert: "/c", tlsKey: "/k", logMaxBytes: 1 << 20,
+    startTimeoutMs: 2000, retainCount: 5, logLevel: "debug", tokenFile: "/x/api-token", tlsCert: "/c", tlsKey: "/k", logMaxBytes: 1 << 20, maxBodyBytes: 64 << 10,
   });
   expect(parseFlags(["--state-dir", "/y"]).listen[0]).toBe("unix:///y/berth.sock");
 });
 
 test("bad values are usage errors", () => {
-  for (const argv of [["--retain-count", "0"], ["--log-level", "loud"], ["--tls-cert", "/c"], ["--start-timeout", "soon"], ["--nope"]]) {
+  for (const argv of [["--retain-count", "0"], ["--log-level", "loud"], ["--tls-cert", "/c"], ["--start-timeout", "soon"], ["--nope"], ["--max-body-size", "0"], ["--max-body-size", "lots"]]) {
     expect(() => parseFlags(argv)).toThrow();
   }
   expect(() => parseFlags(["--retain-count=-1"])).toThrow(BerthError);

@@ -22,6 +22,8 @@ export interface Flags {
   shim?: string;
   logMaxBytes: number;
   metricsPerContainer: boolean;
+  /** Largest request body, in bytes. */
+  maxBodyBytes: number;
 }
 
 export const USAGE = `usage: bun run berthd [flags]
@@ -40,7 +42,8 @@ export const USAGE = `usage: bun run berthd [flags]
   --tls-cert PATH, --tls-key PATH   TLS for TCP listeners
   --shim PATH              berth-shim binary (default dist/berth-shim, else the shim's source under bun)
   --log-max-size SIZE      rotate captured output logs at SIZE (default 16MiB)
-  --metrics-per-container  also export cpu, memory and pids of each container in /metrics`;
+  --metrics-per-container  also export cpu, memory and pids of each container in /metrics
+  --max-body-size SIZE     refuse request bodies larger than SIZE with 413 (default 1MiB)`;
 
 /** "30s", "500ms", "2m", "1h" or plain milliseconds. */
 export function parseDuration(s: string): number {
@@ -90,6 +93,7 @@ export function parseFlags(argv: string[]): Flags {
       shim: { type: "string" },
       "log-max-size": { type: "string", default: "16MiB" },
       "metrics-per-container": { type: "boolean", default: false },
+      "max-body-size": { type: "string", default: "1MiB" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -104,6 +108,8 @@ export function parseFlags(argv: string[]): Flags {
   if (!Number.isInteger(retainStopped) || retainStopped < 0) throw new BerthError("invalid_argument", "--retain-stopped must be an integer, 0 or more");
   const logLevel = values["log-level"];
   if (!isLevel(logLevel)) throw new BerthError("invalid_argument", `--log-level must be debug, info, warn or error, not ${logLevel}`);
+  const maxBodyBytes = parseSize(values["max-body-size"]);
+  if (maxBodyBytes < 1) throw new BerthError("invalid_argument", "--max-body-size must be at least 1 byte");
   if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) throw new BerthError("invalid_argument", "--tls-cert and --tls-key go together");
   return {
     stateDir,
@@ -121,5 +127,6 @@ export function parseFlags(argv: string[]): Flags {
     ...(values.shim ? { shim: values.shim } : {}),
     logMaxBytes: parseSize(values["log-max-size"]),
     metricsPerContainer: values["metrics-per-container"],
+    maxBodyBytes,
   };
 }

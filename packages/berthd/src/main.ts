@@ -2,6 +2,8 @@
  * berthd: wires flags, the supervisor, the API app and its listeners. SIGTERM/SIGINT stop the API and leave every
  * container and shim running.
  */
+// First: Elysia reads NODE_ENV when it loads (production.ts says why).
+import "./production.ts";
 import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { attachHandlers, createApp, listen, loadOrCreateToken, parseListenAddress } from "@berth/api";
@@ -43,7 +45,7 @@ try {
     logger,
   });
   const token = loadOrCreateToken(flags.tokenFile);
-  const app = createApp(supervisor, { version: versionInfo(flags.runtime) });
+  const app = createApp(supervisor, { version: versionInfo(flags.runtime), maxBodyBytes: flags.maxBodyBytes });
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
   const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, ...(tls ? { tls } : {}) })));

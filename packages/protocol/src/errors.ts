@@ -36,3 +36,16 @@ export function wrapError(context: string, err: unknown): BerthError {
   const message = `${context}: ${err instanceof Error ? err.message : String(err)}`;
   return new BerthError(err instanceof BerthError ? err.code : "internal", message, { cause: err });
 }
+
+/** How much of a client's input an error message quotes, in characters. */
+export const QUOTE_MAX = 100;
+
+/**
+ * A client's value as an error message shows it, so a huge or hostile input is never echoed back whole: as it is
+ * when it is short and plain (printable ASCII, no spaces), else JSON-quoted (control bytes escaped), and cut to its
+ * first QUOTE_MAX characters followed by "… (N chars)" when it is longer.
+ */
+export function quote(value: string): string {
+  if (value.length <= QUOTE_MAX) return /^[\x21-\x7e]*$/.test(value) && value !== "" ? value : JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, QUOTE_MAX))}… (${value.length} chars)`;
+}

@@ -6,7 +6,9 @@ import { type Static, Type as T } from "@sinclair/typebox";
 
 export const ID_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$";
 export const Id = T.String({ pattern: ID_PATTERN, description: "container or exec id" });
-export const AbsolutePath = T.String({ pattern: "^/", description: "absolute path" });
+/** PATH_MAX: the kernel refuses longer paths, so a longer one is refused here (400) before anything tries it. */
+export const PATH_MAX = 4096;
+export const AbsolutePath = T.String({ pattern: "^/[^\\x00]*$", maxLength: PATH_MAX, description: "absolute path, without NUL bytes" });
 /** RFC 3339 with nanoseconds, e.g. 2026-11-28T20:00:00.123456789Z */
 export const Timestamp = T.String({ description: "RFC 3339 time with nanoseconds" });
 
@@ -23,7 +25,7 @@ export const CreateContainer = T.Object({
   stderr: T.Optional(AbsolutePath),
   labels: T.Optional(T.Array(T.String())),
   noPivotRoot: T.Optional(T.Boolean()),
-  runtime: T.Optional(T.String({ minLength: 1 })),
+  runtime: T.Optional(T.String({ minLength: 1, maxLength: PATH_MAX })),
   runtimeArgs: T.Optional(T.Array(T.String())),
   checkpoint: T.Optional(T.String({ pattern: ID_PATTERN, description: "restore this checkpoint (runc restore) instead of starting anew" })),
   checkpointDir: T.Optional(AbsolutePath),

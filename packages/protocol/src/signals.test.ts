@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { BerthError } from "./errors.ts";
+import { BerthError, quote } from "./errors.ts";
 import { parseSignal } from "./signals.ts";
 
 test("a signal given by full name, short name, lowercase, digits or number parses to its number", () => {
@@ -20,6 +20,10 @@ test("an unknown name or a number out of 1..64 is invalid_argument", () => {
     }
     expect(err, `input ${JSON.stringify(input)}`).toBeInstanceOf(BerthError);
     expect((err as BerthError).code).toBe("invalid_argument");
-    expect((err as BerthError).message).toBe(`unknown signal ${JSON.stringify(input)}`);
+    expect((err as BerthError).message).toBe(`unknown signal ${quote(String(input))}`);
   }
+});
+
+test("an unknown signal's message quotes only a short prefix of a long name", () => {
+  expect(() => parseSignal("SIG".repeat(100_000))).toThrow(/^unknown signal "SIGSIG.*… \(300000 chars\)$/);
 });

@@ -1,6 +1,6 @@
 /** Signal names and numbers (Linux x86_64), for requests that name a signal either way. */
 import { constants } from "node:os";
-import { BerthError } from "./errors.ts";
+import { BerthError, quote } from "./errors.ts";
 
 const byName = constants.signals as Record<string, number>;
 
@@ -14,5 +14,5 @@ export function parseSignal(signal: string | number): number {
     const n = byName[name.startsWith("SIG") ? name : `SIG${name}`];
     if (n !== undefined) return n;
   }
-  throw new BerthError("invalid_argument", `unknown signal ${JSON.stringify(signal)}`);
+  throw new BerthError("invalid_argument", `unknown signal ${quote(String(signal))}`);
 }

@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BerthError, type Change, type Logger, type ShimProcessState } from "@berth/protocol";
-import { type CreateOptions, isNotFound, linuxResources, type Runc, type StdioPipes } from "@berth/runtime";
+import { type CreateOptions, isNotFound, linuxResources, readBundleConfigSync, type Runc, type StdioPipes } from "@berth/runtime";
 import { ChangeLog, type ContainerLayout, type ContainerRecord, type ProcessRecord, readJson, rotatedLog } from "@berth/state";
 import { Lifecycle } from "./lifecycle.ts";
 import { OomWatch } from "./oom.ts";
@@ -315,7 +315,7 @@ function refusedForExec(): never {
 
 /** Without a pid namespace of its own, the init's death does not take the container's other processes with it. */
 function sharesPidNamespace(bundlePath: string): boolean {
-  const spec = readJson<{ linux?: { namespaces?: { type: string; path?: string }[] } }>(`${bundlePath}/config.json`);
+  const spec = readBundleConfigSync<{ linux?: { namespaces?: { type: string; path?: string }[] } }>(bundlePath);
   const pidNs = spec?.linux?.namespaces?.find((ns) => ns.type === "pid");
   return !pidNs || Boolean(pidNs.path);
 }

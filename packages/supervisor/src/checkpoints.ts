@@ -3,13 +3,17 @@
  * holds CRIU's images, its work dir `criu.work` and `config.json`, the Checkpoint with the options it was taken
  * with; checkpointDir defaults to `<bundle>/checkpoints`. A checkpoint is taken by the container's shim (its state
  * objects decide), on the container's queue; berthd answers once its event is journaled; a failed one leaves no
- * dir behind. `restoreFrom` turns the `checkpoint`
- * of a create request into what the shim needs to `runc restore` it.
+ * dir behind. `restoreFrom` turns the `checkpoint` of a create request into what the shim needs to `runc restore`
+ * it. A client's checkpointDir is checked first (client-paths.ts); which dirs Berth makes, lists and removes is
+ * checkpoint-dirs.ts's business.
  */
-import { mkdirSync, readdirSync, rmdirSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
-import { BerthError, type Checkpoint, type CreateCheckpoint, type CreateContainer, nowRfc3339, wrapError } from "@berth/protocol";
-import { type ContainerRecord, readJson, writeFileDurable } from "@berth/state";
+import { BerthError, type Checkpoint, type CreateCheckpoint, type CreateContainer, nowRfc3339, quote, wrapError } from "@berth/protocol";
+import { type ContainerRecord, writeFileDurable } from "@berth/state";
+import { isOwn, makeDirs, markOwn, readCheckpoint, removeDirs } from "./checkpoint-dirs.ts";
+import { checkCheckpointDir } from "./client-paths.ts";
 import type { Context } from "./context.ts";
 
 export class Checkpoints {
@@ -21,15 +25,15 @@ export class Checkpoints {
     return entry.queue.run(async () => {
       const shim = entry.shim;
       if (!shim || !entry.live) throw new BerthError("failed_precondition", `cannot checkpoint stopped container ${id}`);
+      if (request.checkpointDir) await checkCheckpointDir(request.checkpointDir, this.ctx.config.stateDir);
       const dir = request.checkpointDir ?? defaultDir(entry.record.bundlePath);
       const path = join(dir, request.name);
-      let madeDir: string | undefined;
+      let made: string[];
       try {
-        madeDir = mkdirSync(dir, { recursive: true, mode: 0o700 });
-        mkdirSync(path, { mode: 0o700 });
+        made = makeDirs(path);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new BerthError("already_exists", `checkpoint ${request.name} already exists in ${dir}`);
-        throw wrapError(`checkpoint container ${id}: make ${path}`, err);
+        if ((err as NodeJS.ErrnoException).code === "EEXIST") throw new BerthError("already_exists", `checkpoint ${request.name} already exists in ${quote(dir)}`);
+        throw new BerthError("invalid_argument", `checkpoint container ${id}: make ${quote(path)}: ${(err as Error).message}`, { cause: err });
       }
       const checkpoint: Checkpoint = {
         name: request.name,
@@ -42,6 +46,7 @@ export class Checkpoints {
       };
       let change: number;
       try {
+        markOwn(path, checkpoint.name);
         writeFileDurable(configOf(path), JSON.stringify(checkpoint));
         ({ change } = await this.ctx.metrics.time("checkpoint", () => shim.call("checkpoint", {
           ...criuOptions(checkpoint),
@@ -51,9 +56,7 @@ export class Checkpoints {
         })));
       } catch (err) {
         rmSync(path, { recursive: true, force: true });
-        try {
-          if (madeDir) rmdirSync(dir); // made for this checkpoint: it goes too, unless another has appeared in it
-        } catch {}
+        removeDirs(made); // the dirs made for this checkpoint go too, unless another has appeared in them
         throw wrapError(`checkpoint container ${id}`, err);
       }
       await this.ctx.relay.published(entry, change, this.ctx.config.startTimeoutMs);
@@ -61,40 +64,49 @@ export class Checkpoints {
     });
   }
 
-  /** The checkpoints in the container's checkpoint dir, oldest first; none when the dir does not exist. */
-  list(id: string, checkpointDir?: string): Checkpoint[] {
-    const dir = checkpointDir ?? defaultDir(this.ctx.registry.get(id).record.bundlePath);
+  /** The checkpoints Berth made in the container's checkpoint dir, oldest first; none when the dir does not exist. */
+  async list(id: string, checkpointDir?: string): Promise<Checkpoint[]> {
+    const entry = this.ctx.registry.get(id);
+    if (checkpointDir) await checkCheckpointDir(checkpointDir, this.ctx.config.stateDir);
+    const dir = checkpointDir ?? defaultDir(entry.record.bundlePath);
     let names: string[];
     try {
-      names = readdirSync(dir);
+      names = await readdir(dir);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw wrapError(`list checkpoints of container ${id} in ${dir}`, err);
+      throw wrapError(`list checkpoints of container ${id} in ${quote(dir)}`, err);
     }
-    return names
-      .map((name) => readCheckpoint(join(dir, name)))
-      .filter((c): c is Checkpoint => c !== undefined)
-      .sort((a, b) => a.created.localeCompare(b.created));
+    const found = await Promise.all(names.map(async (name) => {
+      const path = join(dir, name);
+      return (await isOwn(path, name)) ? readCheckpoint(path) : undefined;
+    }));
+    return found.filter((c): c is Checkpoint => c !== undefined).sort((a, b) => a.created.localeCompare(b.created));
   }
 
+  /** Removes the checkpoint dir `name`, only if Berth made it (checkpoint-dirs.ts); not_found otherwise. */
   async remove(id: string, name: string, checkpointDir?: string): Promise<void> {
     const entry = this.ctx.registry.get(id);
-    await entry.queue.run(() => {
+    if (checkpointDir) await checkCheckpointDir(checkpointDir, this.ctx.config.stateDir);
+    await entry.queue.run(async () => {
       const dir = checkpointDir ?? defaultDir(entry.record.bundlePath);
       const path = join(dir, name);
-      if (!readCheckpoint(path)) throw new BerthError("not_found", `checkpoint ${name} not found in ${dir}`);
+      if (!(await isOwn(path, name))) throw new BerthError("not_found", `checkpoint ${name} not found in ${quote(dir)} (no checkpoint Berth made)`);
       rmSync(path, { recursive: true, force: true });
     });
   }
 }
 
-/** For a create from a checkpoint: where its images are and how to restore them; invalid_argument if it is not there. */
-export function restoreFrom(request: CreateContainer): ContainerRecord["restore"] {
+/**
+ * For a create from a checkpoint: where its images are and how to restore them; invalid_argument if it is not
+ * there. A checkpoint copied from elsewhere (no marker) restores too: restoring removes nothing.
+ */
+export async function restoreFrom(request: CreateContainer, stateDir: string): Promise<ContainerRecord["restore"]> {
   if (!request.checkpoint) return undefined;
+  if (request.checkpointDir) await checkCheckpointDir(request.checkpointDir, stateDir);
   const dir = request.checkpointDir ?? defaultDir(request.bundlePath);
   const path = join(dir, request.checkpoint);
-  const checkpoint = readCheckpoint(path);
-  if (!checkpoint) throw new BerthError("invalid_argument", `checkpoint ${request.checkpoint} not found in ${dir}`);
+  const checkpoint = await readCheckpoint(path);
+  if (!checkpoint) throw new BerthError("invalid_argument", `checkpoint ${request.checkpoint} not found in ${quote(dir)}`);
   // A work dir of its own per restore: CRIU must not mix the logs of two restores.
   return { ...criuOptions(checkpoint), imagePath: path, workPath: join(path, "criu.work", `restore-${Date.now()}`) };
 }
@@ -105,11 +117,6 @@ function defaultDir(bundlePath: string): string {
 
 function configOf(path: string): string {
   return join(path, "config.json");
-}
-
-function readCheckpoint(path: string): Checkpoint | undefined {
-  const checkpoint = readJson<Checkpoint>(configOf(path));
-  return typeof checkpoint?.name === "string" && typeof checkpoint.created === "string" ? checkpoint : undefined;
 }
 
 function criuOptions(c: Checkpoint) {

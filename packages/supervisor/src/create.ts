@@ -4,11 +4,13 @@
  * start the shim, `create` then `start` through it, and answer once its start-container is journaled. A create
  * that fails anywhere leaves nothing: the shim deletes the runtime's container, berthd removes the state dir.
  */
-import { mkdirSync, statSync } from "node:fs";
-import { BerthError, type Container, type CreateContainer, nowRfc3339, wrapError } from "@berth/protocol";
-import { type ContainerRecord, readJson, writeContainerRecord } from "@berth/state";
+import { mkdirSync } from "node:fs";
+import { BerthError, type Container, type CreateContainer, nowRfc3339, quote, wrapError } from "@berth/protocol";
+import { readBundleConfig } from "@berth/runtime";
+import { type ContainerRecord, writeContainerRecord } from "@berth/state";
 import { procsFileOf } from "./cgroups.ts";
 import { restoreFrom } from "./checkpoints.ts";
+import { checkStdioPaths } from "./client-paths.ts";
 import { ContainerEntry, type InitSpec } from "./container.ts";
 import { type Context, within } from "./context.ts";
 import { startShim } from "./shim-client.ts";
@@ -17,8 +19,9 @@ import { adoptShim, deleteFromRuntime, mayRemainInRuntime, noticesFor } from "./
 /** Creates and starts a container (POST /v1/containers); see the module doc. */
 export async function createContainer(ctx: Context, request: CreateContainer, options: { autoRemove?: boolean } = {}): Promise<Container> {
   const { id } = request;
-  const init = checkBundle(request.bundlePath);
-  const restore = restoreFrom(request);
+  const init = await readInitSpec(request.bundlePath);
+  await checkStdioPaths(request, ctx.config.stateDir);
+  const restore = await restoreFrom(request, ctx.config.stateDir);
   const previous = ctx.registry.find(id);
   if (previous && (previous.live || !previous.visible)) throw new BerthError("already_exists", `container ${id} already exists`);
   const record: ContainerRecord = {
@@ -97,24 +100,14 @@ async function discard(ctx: Context, entry: ContainerEntry): Promise<void> {
   ctx.registry.remove(entry);
 }
 
-function checkBundle(bundlePath: string): InitSpec {
-  let isDir = false;
-  try {
-    isDir = statSync(bundlePath).isDirectory();
-  } catch {}
-  if (!isDir) throw new BerthError("invalid_argument", `bundle ${bundlePath} does not exist`);
-  const init = readInitSpec(bundlePath);
-  if (!init) throw new BerthError("invalid_argument", `bundle ${bundlePath} has no readable config.json with a process`);
-  return init;
-}
-
-/** The init's process spec from the bundle (the record keeps a copy: a restarted berthd shows it when the bundle is gone). */
-function readInitSpec(bundlePath: string): InitSpec | undefined {
-  const spec = readJson<{ process?: Partial<InitSpec> & { user?: { uid?: number; gid?: number; additionalGids?: number[] } } }>(
-    `${bundlePath}/config.json`,
-  );
-  if (!spec?.process) return undefined;
-  const p = spec.process;
+/**
+ * The init's process spec from the bundle (the record keeps a copy: a restarted berthd shows it when the bundle
+ * is gone); invalid_argument when the bundle or its config.json is not something to read (runtime's bundle.ts).
+ */
+async function readInitSpec(bundlePath: string): Promise<InitSpec> {
+  const spec = await readBundleConfig<{ process?: Partial<InitSpec> & { user?: { uid?: number; gid?: number; additionalGids?: number[] } } }>(bundlePath);
+  const p = spec?.process;
+  if (!p) throw new BerthError("invalid_argument", `bundle ${quote(bundlePath)} has no process in its config.json`);
   return {
     args: p.args ?? [],
     env: p.env ?? [],

@@ -4,7 +4,8 @@
  * environment, capabilities and rlimits from the bundle (containerd 0.2 gave it none, so it had no PATH).
  */
 import { type AddProcess, type Change, type Process, type ProcessState, processStatus, stateAfter } from "@berth/protocol";
-import { type OciProcess, type ProcessRecord, readJson } from "@berth/state";
+import { readBundleConfig } from "@berth/runtime";
+import type { OciProcess, ProcessRecord } from "@berth/state";
 
 export class ExecEntry {
   /** relay: the state its shim reported; "created" until its start-process is journaled. */
@@ -63,9 +64,9 @@ export class ExecEntry {
   }
 }
 
-/** The bundle's own process spec, the defaults for an exec. */
-export function readBundleProcess(bundlePath: string): Partial<OciProcess> {
-  return readJson<{ process?: Partial<OciProcess> }>(`${bundlePath}/config.json`)?.process ?? {};
+/** The bundle's own process spec, the defaults for an exec; none when the bundle cannot be read (safely) now. */
+export async function readBundleProcess(bundlePath: string): Promise<Partial<OciProcess>> {
+  return (await readBundleConfig<{ process?: Partial<OciProcess> }>(bundlePath).catch(() => undefined))?.process ?? {};
 }
 
 export function execSpec(request: AddProcess, init: Partial<OciProcess>): OciProcess {

@@ -27,7 +27,8 @@ export function followLog(path: string, options: FollowOptions): ReadableStream<
   // The current file is opened first: the tail ends where following starts, so no byte is skipped or repeated.
   let fd = tryOpen(path);
   let offset = fd === undefined ? 0 : fstatSync(fd).size;
-  const initial = tailOf([{ path: rotatedLog(path) }, { path, end: offset }], options.tail);
+  // What is there already: byte ranges of the files, opened now (a rotation must not swap them), read as pulled.
+  const initial = tailRanges([{ path: rotatedLog(path) }, { path, end: offset }], options.tail);
   let ended = false;
   let wake: (() => void) | undefined;
   let watcher: FSWatcher | undefined;
@@ -36,8 +37,23 @@ export function followLog(path: string, options: FollowOptions): ReadableStream<
   const stop = () => {
     watcher?.close();
     clearInterval(timer);
+    for (const range of initial.splice(0)) closeSync(range.fd);
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
+  };
+
+  /** The next block of what was there at the start; undefined once it has all been read. */
+  const nextInitial = (): Uint8Array | undefined => {
+    for (let range = initial[0]; range; range = initial[0]) {
+      const chunk = range.start < range.end ? readAt(range.fd, range.start, range.end - range.start) : undefined;
+      if (chunk) {
+        range.start += chunk.length;
+        return chunk;
+      }
+      closeSync(range.fd);
+      initial.shift();
+    }
+    return undefined;
   };
 
   /** The next bytes written, following a rotation; undefined when there are none yet. */
@@ -70,7 +86,7 @@ export function followLog(path: string, options: FollowOptions): ReadableStream<
       });
     },
     async pull(controller) {
-      const head = initial.shift();
+      const head = nextInitial();
       if (head) return controller.enqueue(head);
       if (!options.follow) {
         stop();
@@ -99,45 +115,51 @@ function tryOpen(path: string): number | undefined {
   }
 }
 
-/** Up to one block from `offset` of `fd`; undefined at its end. */
-function readAt(fd: number, offset: number): Uint8Array | undefined {
-  const buf = new Uint8Array(BLOCK);
-  const n = readSync(fd, buf, 0, BLOCK, offset);
+/** Up to `max` bytes (one block at most) from `offset` of `fd`; undefined at its end. */
+function readAt(fd: number, offset: number, max = BLOCK): Uint8Array | undefined {
+  const buf = new Uint8Array(Math.min(max, BLOCK));
+  const n = readSync(fd, buf, 0, buf.length, offset);
   return n > 0 ? buf.subarray(0, n) : undefined;
 }
 
-/** The contents of `files` (oldest first, each up to `end`), or only their last `lines` lines, read backwards. */
-function tailOf(files: { path: string; end?: number }[], lines: number | undefined): Uint8Array[] {
-  if (lines === 0) return [];
-  const chunks: Uint8Array[] = [];
+/** A part of an open file still to be sent: bytes [start, end). */
+interface Range {
+  fd: number;
+  start: number;
+  end: number;
+}
+
+/**
+ * The ranges of `files` (oldest first, each up to `end`) that hold their last `lines` lines (everything without
+ * `lines`). Only the positions are found here, reading backwards one reused block at a time; the bytes are read
+ * when the client pulls them, so a reader costs one block whatever the size of the log.
+ */
+function tailRanges(files: { path: string; end?: number }[], lines: number | undefined): Range[] {
+  const ranges: Range[] = [];
+  if (lines === 0) return ranges;
+  const buf = new Uint8Array(BLOCK);
   let newlines = 0;
   let atEnd = true; // a final newline ends the last line; it does not start one more
   for (let i = files.length - 1; i >= 0; i--) {
     const fd = tryOpen(files[i]!.path);
     if (fd === undefined) continue;
-    try {
-      let end = Math.min(files[i]!.end ?? Infinity, fstatSync(fd).size);
-      while (end > 0) {
-        const start = Math.max(0, end - BLOCK);
-        const buf = new Uint8Array(end - start);
-        readSync(fd, buf, 0, buf.length, start);
-        if (lines !== undefined) {
-          for (let j = buf.length - 1; j >= 0; j--) {
-            const last = atEnd;
-            atEnd = false;
-            if (buf[j] !== 10 || last) continue;
-            if (++newlines >= lines) {
-              chunks.unshift(buf.subarray(j + 1));
-              return chunks;
-            }
-          }
+    const end = Math.min(files[i]!.end ?? Infinity, fstatSync(fd).size);
+    ranges.unshift({ fd, start: 0, end });
+    if (lines === undefined) continue;
+    for (let blockEnd = end; blockEnd > 0; ) {
+      const blockStart = Math.max(0, blockEnd - BLOCK);
+      readSync(fd, buf, 0, blockEnd - blockStart, blockStart);
+      for (let j = blockEnd - blockStart - 1; j >= 0; j--) {
+        const last = atEnd;
+        atEnd = false;
+        if (buf[j] !== 10 || last) continue;
+        if (++newlines >= lines) {
+          ranges[0]!.start = blockStart + j + 1;
+          return ranges;
         }
-        chunks.unshift(buf);
-        end = start;
       }
-    } finally {
-      closeSync(fd);
+      blockEnd = blockStart;
     }
   }
-  return chunks;
+  return ranges;
 }

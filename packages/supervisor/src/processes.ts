@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import { type AddProcess, BerthError, type LogsQuery, type Process, type ProcessPatch, wrapError } from "@berth/protocol";
 import { writeProcessRecord } from "@berth/state";
 import { type AttachSession, type AttachSink, openAttach } from "./attach.ts";
+import { checkStdioPaths } from "./client-paths.ts";
 import type { ContainerEntry } from "./container.ts";
 import type { Context } from "./context.ts";
 import { ExecEntry, execRecord, readBundleProcess } from "./exec.ts";
@@ -19,9 +20,13 @@ export class Processes {
   async add(id: string, request: AddProcess): Promise<Process> {
     const entry = this.ctx.registry.get(id);
     const { pid } = request;
-    if (pid === "init" || entry.execs.has(pid)) throw new BerthError("already_exists", `process ${pid} already exists in container ${id}`);
+    const taken = () => pid === "init" || entry.execs.has(pid);
+    if (taken()) throw new BerthError("already_exists", `process ${pid} already exists in container ${id}`);
+    await checkStdioPaths(request, this.ctx.config.stateDir);
+    const defaults = await readBundleProcess(entry.record.bundlePath);
+    if (taken()) throw new BerthError("already_exists", `process ${pid} already exists in container ${id}`);
     if (!entry.shim || !entry.live) throw new BerthError("failed_precondition", `cannot exec in stopped container ${id}`);
-    const exec = new ExecEntry(execRecord(request, readBundleProcess(entry.record.bundlePath)));
+    const exec = new ExecEntry(execRecord(request, defaults));
     entry.execs.set(pid, exec);
     // Not on the container's queue: the shim may wait up to the start timeout for a FIFO reader, and a signal
     // or a delete of the container must not wait behind that.

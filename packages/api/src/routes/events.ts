@@ -1,6 +1,6 @@
 /** The event stream (Server-Sent Events): stored events by after/since/Last-Event-ID, then live ones. */
 import { Elysia } from "elysia";
-import { BerthError, EventsQuery, parseRfc3339Ns } from "@berth/protocol";
+import { BerthError, EventsQuery, parseRfc3339Ns, quote } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
 import { eventStream } from "../sse.ts";
 
@@ -14,7 +14,7 @@ export function eventRoutes(supervisor: Supervisor) {
         throw new BerthError("invalid_argument", "storedOnly needs since, after or Last-Event-ID");
       }
       if (query.since !== undefined && parseRfc3339Ns(query.since) === undefined) {
-        throw new BerthError("invalid_argument", `since ${JSON.stringify(query.since)} is not an RFC 3339 time`);
+        throw new BerthError("invalid_argument", `since ${quote(query.since)} is not an RFC 3339 time`);
       }
       return new Response(eventStream(supervisor.events.subscribe({ ...query, after })), {
         headers: { "content-type": "text/event-stream", "cache-control": "no-cache" },

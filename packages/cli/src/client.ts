@@ -30,7 +30,7 @@ export class BerthClient {
 
   version = () => this.json<Version>("GET", "/v1/version");
   state = () => this.json<State>("GET", "/v1/state");
-  containers = () => this.json<Container[]>("GET", "/v1/containers");
+  containers = (all = false) => this.json<Container[]>("GET", all ? "/v1/containers?all=true" : "/v1/containers");
   container = (id: string) => this.json<Container>("GET", containerPath(id));
   create = (body: CreateContainer) => this.json<Container>("POST", "/v1/containers", { body });
   update = (id: string, body: ContainerPatch) => this.json<Container>("PATCH", containerPath(id), { body });

@@ -5,7 +5,7 @@ import { formatBytes, formatNanos } from "./units.ts";
 
 export function containersTable(containers: Container[]): string {
   const sorted = [...containers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return table(["ID", "STATUS", "PIDS", "BUNDLE"], sorted.map((c) => [c.id, c.status, c.pids.join(",") || "-", c.bundlePath]));
+  return table(["ID", "STATUS", "PIDS", "BUNDLE"], sorted.map((c) => [c.id, c.exitStatus === undefined ? c.status : `${c.status} (${c.exitStatus})`, c.pids.join(",") || "-", c.bundlePath]));
 }
 
 export function processesTable(processes: Process[]): string {

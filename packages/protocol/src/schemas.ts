@@ -29,6 +29,7 @@ export const CreateContainer = T.Object({
   runtimeArgs: T.Optional(T.Array(T.String())),
   checkpoint: T.Optional(T.String({ pattern: ID_PATTERN, description: "restore this checkpoint (runc restore) instead of starting anew" })),
   checkpointDir: T.Optional(AbsolutePath),
+  autoRemove: T.Optional(T.Boolean({ description: "remove the container (and its logs) once its init has exited and it is cleaned up" })),
 }, { $id: "CreateContainer", additionalProperties: false });
 export type CreateContainer = Static<typeof CreateContainer>;
 

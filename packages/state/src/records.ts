@@ -21,6 +21,8 @@ export interface ContainerRecord {
   logMaxBytes: number;
   /** The init's process as the bundle had it, shown by the API also when the bundle is gone. */
   init: { args: string[]; env: string[]; cwd: string; terminal: boolean; user: { uid: number; gid: number; additionalGids?: number[] } };
+  /** Remove the container once its init has exited (`berth start --rm`). */
+  autoRemove?: boolean;
   /** Set when the container is restored from a checkpoint: the shim runs `runc restore` instead of create + start. */
   restore?: { imagePath: string; workPath: string; tcp: boolean; unixSockets: boolean; shell: boolean; emptyNamespaces: string[] };
 }

@@ -53,8 +53,8 @@ export class ContainerEntry {
   readonly execs = new Map<string, ExecEntry>();
   /** relay: the container as it was when its start was journaled: what a create answers (API.md: "once its init runs"). */
   asStarted: Container | undefined;
-  /** Remove the container at its exit (`berth start --rm`). */
-  autoRemove = false;
+  /** Remove the container once it is cleaned up after its exit (`berth start --rm`, or a dir restore cannot read). */
+  autoRemove: boolean;
   /** The init's exit is published: resolves with its status. */
   readonly stopped = new Moment<number>();
   /** The runtime's container, the shim and the cgroups are gone (the shim said deleted, or berthd cleaned up). */
@@ -62,7 +62,9 @@ export class ContainerEntry {
   /** Out of the registry (deleted, replaced or pushed out): nothing may touch its state dir any more. */
   removed = false;
 
-  constructor(readonly record: ContainerRecord, readonly layout: ContainerLayout) {}
+  constructor(readonly record: ContainerRecord, readonly layout: ContainerLayout) {
+    this.autoRemove = record.autoRemove ?? false;
+  }
 
   get id(): string {
     return this.record.id;

@@ -17,7 +17,7 @@ import { startShim } from "./shim-client.ts";
 import { adoptShim, deleteFromRuntime, mayRemainInRuntime, noticesFor } from "./shims.ts";
 
 /** Creates and starts a container (POST /v1/containers); see the module doc. */
-export async function createContainer(ctx: Context, request: CreateContainer, options: { autoRemove?: boolean } = {}): Promise<Container> {
+export async function createContainer(ctx: Context, request: CreateContainer): Promise<Container> {
   const { id } = request;
   const init = await readInitSpec(request.bundlePath);
   await checkStdioPaths(request, ctx.config.stateDir);
@@ -38,10 +38,10 @@ export async function createContainer(ctx: Context, request: CreateContainer, op
     startTimeoutMs: ctx.config.startTimeoutMs,
     logMaxBytes: ctx.config.logMaxBytes,
     init,
+    ...(request.autoRemove ? { autoRemove: true } : {}),
     ...(restore ? { restore } : {}),
   };
   const entry = new ContainerEntry(record, ctx.layout.container(id));
-  entry.autoRemove = options.autoRemove ?? false;
   ctx.registry.add(entry);
   return entry.queue.run(async () => {
     try {

@@ -68,7 +68,10 @@ async function reconnect(ctx: Context, entry: ContainerEntry, shimPids: number[]
   const live = record !== undefined && isLive(record.pid, record.startTime);
   // Shims of this dir that berthd has no record of (started, but killed before they wrote shim.json).
   for (const pid of shimPids) if (!live || pid !== record!.pid) sendSignal(pid, 9);
-  if (entry.cleaned.done) return;
+  if (entry.cleaned.done) {
+    if (entry.autoRemove) ctx.registry.remove(entry);
+    return;
+  }
   let adopted = false;
   if (live && !entry.autoRemove) {
     await entry.queue.run(async () => {

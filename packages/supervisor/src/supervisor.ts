@@ -87,9 +87,9 @@ export class Supervisor {
     return { containers: this.list(), machine: machineInfo() };
   }
 
-  /** POST /v1/containers (create.ts); `autoRemove` removes it at its exit (`berth start --rm`). */
-  create(request: CreateContainer, options: { autoRemove?: boolean } = {}): Promise<Container> {
-    return createContainer(this.ctx, request, options);
+  /** POST /v1/containers (create.ts). */
+  create(request: CreateContainer): Promise<Container> {
+    return createContainer(this.ctx, request);
   }
 
   /** Restores every container found in the state dir (restore.ts). */

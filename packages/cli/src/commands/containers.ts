@@ -15,10 +15,14 @@ import { stats } from "./stats.ts";
 const list = command({
   name: "list",
   aliases: ["ls"],
-  summary: "List containers: ID, STATUS, PIDS, BUNDLE, sorted by id",
-  options: { ...JSON_OPTION, quiet: { type: "boolean", short: "q", help: "print only the ids" } },
-  async run({ client }, { json: asJson, quiet }) {
-    const containers = await client.containers();
+  summary: "List running and paused containers: ID, STATUS, PIDS, BUNDLE, sorted by id; -a adds stopped ones",
+  options: {
+    ...JSON_OPTION,
+    all: { type: "boolean", short: "a", help: "also stopped containers (kept until rm, or --retain-stopped)" },
+    quiet: { type: "boolean", short: "q", help: "print only the ids" },
+  },
+  async run({ client }, { json: asJson, quiet, all }) {
+    const containers = await client.containers(all ?? false);
     if (asJson) return json(containers);
     await line(quiet ? containers.map((c) => c.id).sort().join("\n") : containersTable(containers));
   },
@@ -111,7 +115,7 @@ const remove = command({
   name: "delete",
   aliases: ["rm"],
   summary: "Remove containers; a running one only with --force (SIGKILL, then wait for its exit)",
-  details: "berthd removes a container by itself when its init exits, so this is for running containers.",
+  details: "A stopped container is kept (ls -a, logs, inspect) until it is removed, replaced by a create of its id, or pushed out by berthd's --retain-stopped.",
   args: "ID [ID...]",
   arity: [1, Infinity],
   options: { force: { type: "boolean", short: "f", help: "kill a running container (thawed first if paused) and remove it" } },

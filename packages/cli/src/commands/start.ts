@@ -26,7 +26,7 @@ const OPTIONS = {
   checkpoint: { type: "string", arg: "NAME", help: "restore this checkpoint (runc restore) instead of starting anew" },
   "checkpoint-dir": { type: "string", arg: "DIR", help: "where the checkpoint is (default <bundle>/checkpoints)" },
   attach: { type: "boolean", short: "a", help: "attach to the init (its output from the start), exit with its exit status" },
-  rm: { type: "boolean", help: "accepted for docker habits: berthd always removes a container when its init exits" },
+  rm: { type: "boolean", help: "remove the container once its init has exited (else it is kept, stopped, until rm)" },
   "from-file": { type: "string", arg: "FILE", help: "start every container described in FILE (- for stdin)" },
   ...JSON_OPTION,
 } as const;
@@ -76,6 +76,7 @@ function defaults(values: Values<typeof OPTIONS>): Defaults {
   if (values["runtime-args"]) out.runtimeArgs = values["runtime-args"];
   if (values["no-pivot"]) out.noPivotRoot = true;
   if (values.checkpoint !== undefined) out.checkpoint = values.checkpoint;
+  if (values.rm) out.autoRemove = true;
   return out;
 }
 

@@ -3,6 +3,10 @@
  * berthd has several): GET /v1/containers/{id}/processes/{pid}/attach with Upgrade: websocket. Binary frames
  * carry stdin to the process and its output back; a text frame {"resize":{"width","height"}} resizes. The socket
  * closes with 1000 when the process's output ends. The route is documented in routes/processes.ts.
+ *
+ * A client that does not read its output is never slowed down into the process (the shim does not wait for
+ * attach clients): once ATTACH_BUFFER_MAX bytes wait for it, or Bun drops a frame for it, its socket is closed
+ * with 4001 "output dropped: client too slow" and the drop is logged, so it is never told "ended" after a loss.
  */
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { Value } from "@sinclair/typebox/value";
@@ -14,11 +18,17 @@ const ATTACH_PATH = new RegExp(`^/v1/containers/(${ID_PATTERN.slice(1, -1)})/pro
 
 /** The largest text (control) frame attach reads. */
 const CONTROL_MAX = 1024;
+/** Output that may wait for one slow client, in bytes, before it is cut off (Bun's own limit is above it). */
+export const ATTACH_BUFFER_MAX = 8 << 20;
+/** The close code and reason for a client cut off because its output was dropped. */
+export const TOO_SLOW = { code: 4001, reason: "output dropped: client too slow" } as const;
 
 export interface AttachData {
   id: string;
   pid: string;
   session?: Promise<AttachSession | undefined>;
+  /** Output was dropped for this client: nothing more is sent, and it is closed with TOO_SLOW. */
+  dropped?: boolean;
 }
 
 export type Upgrade = (request: Request, server: Server<AttachData>) => Response | undefined | "not-attach";
@@ -39,9 +49,19 @@ export function attachHandlers(supervisor: Supervisor): { upgrade: Upgrade; webs
 
   const websocket: WebSocketHandler<AttachData> = {
     open(ws) {
+      const tooSlow = () => {
+        ws.data.dropped = true;
+        supervisor.config.logger.warn("attach client too slow: output dropped, closing it", { container: ws.data.id, pid: ws.data.pid });
+        ws.close(TOO_SLOW.code, TOO_SLOW.reason);
+      };
       ws.data.session = supervisor.processes.attach(ws.data.id, ws.data.pid, {
-        output: (chunk) => void ws.sendBinary(chunk),
-        end: () => ws.close(1000, "process output ended"),
+        output: (chunk) => {
+          if (ws.data.dropped) return;
+          if (ws.sendBinary(chunk) === 0 || ws.getBufferedAmount() > ATTACH_BUFFER_MAX) tooSlow();
+        },
+        end: () => {
+          if (!ws.data.dropped) ws.close(1000, "process output ended");
+        },
       }).catch((err: Error) => {
         ws.close(1011, err.message.slice(0, 120));
         return undefined;

@@ -113,7 +113,8 @@ export class ChangeLog {
     const bytes = Buffer.from(line);
     try {
       const n = writeSync(this.fd, bytes);
-      if (n !== bytes.length) throw new Error(`short write (${n} of ${bytes.length} bytes): no space left on device`);
+      // A short write: the rest fails with the cause (ENOSPC), or goes through.
+      if (n !== bytes.length && writeSync(this.fd, bytes.subarray(n)) !== bytes.length - n) throw new Error(`short write of ${bytes.length} bytes`);
       fdatasyncSync(this.fd);
     } catch (err) {
       try {

@@ -8,6 +8,7 @@ import { mkdirSync } from "node:fs";
 import { BerthError, type Container, type CreateContainer, nowRfc3339, quote, wrapError } from "@berth/protocol";
 import { readBundleConfig } from "@berth/runtime";
 import { type ContainerRecord, writeContainerRecord } from "@berth/state";
+import { sendSignal } from "@berth/sys";
 import { procsFileOf } from "./cgroups.ts";
 import { restoreFrom } from "./checkpoints.ts";
 import { checkStdioPaths } from "./client-paths.ts";
@@ -74,10 +75,20 @@ export async function createContainer(ctx: Context, request: CreateContainer): P
   });
 }
 
-/** A stopped container gives its id to a new one: once its cleanup is done (and the runtime has let go of it). */
+/**
+ * A stopped container gives its id to a new one once its cleanup is done. A cleanup that takes longer than the
+ * start timeout (a runtime delete that fails or hangs) is taken over: its shim is killed, so it can never delete
+ * the new container, and berthd deletes the old one from the runtime itself (retried).
+ */
 async function replace(ctx: Context, previous: ContainerEntry): Promise<void> {
-  await within(previous.cleaned.promise, ctx.config.startTimeoutMs, `replace stopped container ${previous.id}: wait for its cleanup`);
-  if (mayRemainInRuntime(previous) && !(await deleteFromRuntime(ctx, previous, true))) {
+  const timeout = ctx.config.startTimeoutMs;
+  const cleaned = await within(previous.cleaned.promise, timeout, "cleanup").then(() => true, () => false);
+  if (!cleaned && previous.shim) {
+    ctx.config.logger.warn("cleanup of a stopped container is slow; taking it over", { container: previous.id });
+    sendSignal(previous.shim.pid, 9);
+    await within(previous.shim.gone, timeout, "shim exit").catch(() => {});
+  }
+  if ((!cleaned || mayRemainInRuntime(previous)) && !(await deleteFromRuntime(ctx, previous, true))) {
     throw new BerthError("runtime_error", `replace stopped container ${previous.id}: the runtime still has it and its delete fails (see berthd's log)`);
   }
   ctx.registry.remove(previous);

@@ -103,7 +103,8 @@ export class Journal {
     const size = fstatSync(this.fd).size;
     try {
       const n = writeSync(this.fd, bytes);
-      if (n !== bytes.length) throw new Error(`short write (${n} of ${bytes.length} bytes)`);
+      // A short write: the rest fails with the cause (ENOSPC), or goes through.
+      if (n !== bytes.length && writeSync(this.fd, bytes.subarray(n)) !== bytes.length - n) throw new Error(`short write of ${bytes.length} bytes`);
     } catch (err) {
       try {
         ftruncateSync(this.fd, size);

@@ -19,7 +19,7 @@ const RETRY_MAX_MS = 1000;
 export type Published = (entry: ContainerEntry, change: Change) => void;
 
 export class EventRelay {
-  private readonly waiters = new Map<ContainerEntry, { change: number; resolve: () => void }[]>();
+  private readonly waiters = new Map<ContainerEntry, { change: number; resolve: () => void; reject: (err: Error) => void }[]>();
   /** Containers whose next change failed to journal: the back-off and the cause. */
   private readonly retries = new Map<ContainerEntry, { ms: number; error: Error }>();
 
@@ -41,21 +41,21 @@ export class EventRelay {
   }
 
   /**
-   * Resolves once change `change` of `entry` is published; rejects with `unavailable` (and the cause, such as a
-   * full disk) if it is not within `timeoutMs`: the change still goes out later.
+   * Resolves once change `change` of `entry` is published. Rejects with `unavailable` naming the cause when the
+   * journal cannot take it now (a full disk: the change still goes out later, once there is room), or when it is
+   * not out within `timeoutMs`.
    */
   async published(entry: ContainerEntry, change: number, timeoutMs: number): Promise<void> {
     if (entry.lastRelayed >= change) return;
+    const failing = this.retries.get(entry);
+    if (failing) throw unavailable(entry, failing.error);
     let timer: Timer | undefined;
     try {
       await new Promise<void>((resolve, reject) => {
         const list = this.waiters.get(entry) ?? [];
-        list.push({ change, resolve });
+        list.push({ change, resolve, reject });
         this.waiters.set(entry, list);
-        timer = setTimeout(() => {
-          const cause = this.retries.get(entry)?.error.message ?? "its shim has not reported it";
-          reject(new BerthError("unavailable", `event of container ${entry.id} not journaled within ${timeoutMs} ms: ${cause}`));
-        }, timeoutMs);
+        timer = setTimeout(() => reject(new BerthError("unavailable", `event of container ${entry.id} not journaled within ${timeoutMs} ms`)), timeoutMs);
       });
     } finally {
       clearTimeout(timer);
@@ -97,6 +97,8 @@ export class EventRelay {
   private retryLater(entry: ContainerEntry, error: Error): void {
     const ms = Math.min((this.retries.get(entry)?.ms ?? RETRY_FIRST_MS / 2) * 2, RETRY_MAX_MS);
     this.retries.set(entry, { ms, error });
+    for (const w of this.waiters.get(entry) ?? []) w.reject(unavailable(entry, error));
+    this.waiters.delete(entry);
     this.logger.warn("cannot journal an event; retrying", { container: entry.id, inMs: ms, error: error.message });
     setTimeout(() => this.drain(entry), ms);
   }
@@ -123,4 +125,8 @@ function eventOf(entry: ContainerEntry, change: Change): NewEvent {
     ...(withPid ? { pid: change.pid } : {}),
     ...(change.type === "exit" ? { status: change.status ?? 255 } : {}),
   };
+}
+
+function unavailable(entry: ContainerEntry, cause: Error): BerthError {
+  return new BerthError("unavailable", `event of container ${entry.id} not journaled yet (it will be once it can be): ${cause.message}`);
 }

@@ -9,5 +9,18 @@ if ! command -v chromium >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+# The metrics check pipes /metrics into promtool, from Debian's prometheus package. Only the promtool binary is
+# taken from the package (into dist/tools): installing the package would also enable and start a Prometheus
+# server on hosts that run systemd, which no test wants.
+if [ ! -x dist/tools/promtool ]; then
+  echo "test: extracting promtool from Debian's prometheus package"
+  tmp=$(mktemp -d)
+  apt-get update -qq
+  (cd "$tmp" && apt-get download -qq prometheus 2>/dev/null)
+  mkdir -p dist/tools
+  dpkg-deb --fsys-tarfile "$tmp"/prometheus_*.deb | tar -xO ./usr/bin/promtool > dist/tools/promtool.tmp
+  chmod 755 dist/tools/promtool.tmp && mv dist/tools/promtool.tmp dist/tools/promtool
+  rm -rf "$tmp"
+fi
 bun run --silent typecheck
 exec bun test --parallel=2 --timeout 60000 "$@"

@@ -45,7 +45,9 @@ try {
     logger,
   });
   const token = loadOrCreateToken(flags.tokenFile);
-  const app = createApp(supervisor, { version: versionInfo(flags.runtime), maxBodyBytes: flags.maxBodyBytes });
+  const version = versionInfo(flags.runtime);
+  supervisor.metrics.buildInfo(version);
+  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes });
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
   const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, ...(tls ? { tls } : {}) })));

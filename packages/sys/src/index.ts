@@ -11,4 +11,5 @@ export {
 export { isLive, isSameProcess, processStartTime } from "./proc.ts";
 export { type Cgroups, cgroupsOf, parseCgroups, readKeyed } from "./cgroup.ts";
 export { ConsoleSocket, setWindowSize } from "./console.ts";
+export { sendDatagram } from "./datagram.ts";
 export { installReaper, spawn, waitFor } from "./reaper.ts";

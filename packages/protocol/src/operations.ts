@@ -77,6 +77,19 @@ export const Stats = T.Object({
 }, { $id: "Stats" });
 export type Stats = Static<typeof Stats>;
 
+/** One process of the container as the host sees it (GET .../top), read from /proc; no runtime call. */
+export const TopProcess = T.Object({
+  pid: T.Integer({ description: "host pid" }),
+  ppid: T.Integer({ description: "host pid of its parent (outside the container for the init)" }),
+  uid: T.Integer({ description: "real uid, as the host sees it" }),
+  user: T.String({ description: "the uid's name in the host's /etc/passwd, else the uid itself" }),
+  cpuPercent: T.Number({ description: "CPU time over the time since the process started, in percent (ps's %CPU)" }),
+  cpuTime: T.Number({ description: "user plus system CPU time, in seconds" }),
+  startedAt: Timestamp,
+  command: T.Array(T.String(), { description: "its argv; [name] when it has none (a zombie)" }),
+}, { $id: "TopProcess" });
+export type TopProcess = Static<typeof TopProcess>;
+
 const CheckpointName = T.String({ pattern: ID_PATTERN, description: "checkpoint name" });
 const criuOptions = {
   exit: T.Boolean({ description: "stop the container after the checkpoint" }),

@@ -1,9 +1,9 @@
 /** Container operations: pause, resume and resource updates (PATCH), delete, stats, and checkpoints. */
 import { Elysia, t } from "elysia";
 import {
-  Checkpoint, CheckpointQuery, Container, ContainerPatch, CreateCheckpoint, DeleteQuery, Id, ID_PATTERN, Stats,
+  Checkpoint, CheckpointQuery, Container, ContainerPatch, CreateCheckpoint, DeleteQuery, Id, ID_PATTERN, Stats, TopProcess,
 } from "@berth/protocol";
-import type { Supervisor } from "@berth/supervisor";
+import { type Supervisor, top } from "@berth/supervisor";
 import { errors, IdParams } from "./common.ts";
 
 const CheckpointParams = t.Object({ id: Id, name: t.String({ pattern: ID_PATTERN, description: "checkpoint name" }) });
@@ -31,6 +31,11 @@ export function operationRoutes(supervisor: Supervisor) {
       params: IdParams,
       response: { 200: Stats, ...errors },
       detail: { summary: "CPU, memory, pids, block IO and hugetlb usage, read from the container's cgroups" },
+    })
+    .get("/v1/containers/:id/top", ({ params }) => top(supervisor, params.id), {
+      params: IdParams,
+      response: { 200: t.Array(TopProcess), ...errors },
+      detail: { summary: "Every process in the container's cgroup as the host sees it: pid, parent, user, CPU, command (read from /proc)" },
     })
     .get("/v1/containers/:id/checkpoints", ({ params, query }) => checkpoints.list(params.id, query.checkpointDir), {
       params: IdParams,

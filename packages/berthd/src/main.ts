@@ -49,7 +49,7 @@ try {
   const token = loadOrCreateToken(flags.tokenFile);
   const version = versionInfo(flags.runtime);
   supervisor.metrics.buildInfo(version);
-  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes });
+  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes, demoBundle: `${REPO}/dist/bundles/demo` });
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
   const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, ...(tls ? { tls } : {}) })));

@@ -6,7 +6,6 @@
  * environment, so shims and what they run never inherit it (sd_notify's unset_environment). A failed send is
  * logged and changes nothing else: the service manager decides what a missing READY=1 means.
  */
-import { readdirSync } from "node:fs";
 import type { Logger, Supervisor } from "@berth/supervisor";
 import { sendDatagram } from "@berth/sys";
 
@@ -41,12 +40,6 @@ export function systemdNotifier(logger: Logger, env: NodeJS.ProcessEnv = process
  * Runs the supervisor's restore and reports its progress as status lines: "restoring N containers", then one
  * line per container restored ("restored K of N containers"). Resolves when every container is restored.
  */
-export async function restoreWithStatus(supervisor: Supervisor, notify: Notifier): Promise<void> {
-  const names = readdirSync(supervisor.layout.containersDir);
-  notify.status(`restoring ${names.length} container${names.length === 1 ? "" : "s"}`);
-  const restoring = supervisor.restore();
-  let done = 0;
-  // The restore registers every container dir before its first await, so each can be waited for by name.
-  for (const name of names) void supervisor.restored(name).then(() => notify.status(`restored ${++done} of ${names.length} containers`));
-  await restoring;
+export function restoreWithStatus(supervisor: Supervisor, notify: Notifier): Promise<void> {
+  return supervisor.restore((done, total) => notify.status(done === 0 ? `restoring ${total} container${total === 1 ? "" : "s"}` : `restored ${done} of ${total} containers`));
 }

@@ -11,7 +11,7 @@ import { DEFAULT_ADDRESS, DEFAULT_TOKEN_FILE, endpoint } from "./endpoint.ts";
 import { isBrokenPipe, line, warn } from "./output.ts";
 import { absolute } from "./paths.ts";
 
-const TITLE = "berth: drive berthd, the Berth container supervisor, through its HTTP API.";
+const TITLE = "berth: drive berthd, the Berth container supervisor, through its HTTP API (docs/api.md).";
 
 export interface Tree {
   entries: Entry[];

@@ -1,5 +1,5 @@
 /**
- * A small typed client of berthd's HTTP API (API.md), over a unix socket or TCP, with one method per route and
+ * A small typed client of berthd's HTTP API (docs/api.md), over a unix socket or TCP, with one method per route and
  * the shapes of @berth/protocol. A failed request throws BerthError with the API's code and message; a berthd
  * that cannot be reached is `unavailable`. The event stream resumes by itself when berthd cuts off a slow reader.
  */

@@ -1,5 +1,5 @@
 /**
- * Shapes of the container operations (API.md): the PATCH body with its Resources, the delete query, Stats read
+ * Shapes of the container operations (docs/api.md): the PATCH body with its Resources, the delete query, Stats read
  * from the container's cgroups, and checkpoints with their create body and query.
  */
 import { type Static, Type as T } from "@sinclair/typebox";

@@ -30,7 +30,7 @@ interface OpenApi {
 
 async function openApi(): Promise<OpenApi> {
   const supervisor = new Supervisor({
-    stateDir, runtime: "runc", runtimeArgs: [], startTimeoutMs: 1000, retainCount: 10, shimCommand: ["false"],
+    stateDir, runtime: "runc", runtimeArgs: [], startTimeoutMs: 1000, retainCount: 10, retainStopped: 10, shimCommand: ["false"],
     logMaxBytes: 1 << 20, logger: createLogger("error"),
   });
   const version = { version: "0.0.0", major: 0, minor: 0, patch: 0, revision: "test", runtime: "runc" };

@@ -181,6 +181,24 @@ test("exec, wait, logs and kill; events streams them as a table, and --json as l
   expect(stored.map((e) => e.type)).toEqual(["start-container", ...Array(4).fill(["start-process", "exit"]).flat(), "exit"]);
 });
 
+test("logs --timestamps stamps each line with when it was written; --since keeps the later ones", async () => {
+  const id = await running();
+  const before = Date.now();
+  expect(await ok(["exec", "--pid", "tl", id, "sh", "-c", "echo first; sleep 0.6; echo second"])).toBe("tl\n");
+  expect(await ok(["wait", id, "--pid", "tl"])).toBe("0\n");
+  const lines = (await ok(["logs", id, "--pid", "tl", "--timestamps"])).trim().split("\n").map((l) => l.split(" "));
+  expect(lines.map(([, text]) => text)).toEqual(["first", "second"]);
+  const [first, second] = lines.map(([time]) => Date.parse(time!));
+  expect(lines[0]![0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/);
+  expect(first!).toBeGreaterThanOrEqual(before - 1);
+  expect(second! - first!).toBeGreaterThanOrEqual(500);
+  const between = new Date(first! + 300).toISOString();
+  expect(await ok(["logs", id, "--pid", "tl", "--since", between])).toBe("second\n");
+  expect(await ok(["logs", id, "--pid", "tl", "--since", "1h"])).toBe("first\nsecond\n");
+  expect((await berth(["logs", id, "--since", "later"])).stderr).toBe('berth: since "later" is not an RFC 3339 time\n');
+  expect(await ok(["rm", "-f", id])).toBe(`${id}\n`);
+});
+
 test("pause, resume, update, stats, top and checkpoints; delete refuses a running container without --force", async () => {
   const id = await running();
   expect((JSON.parse(await ok(["pause", id, "--json"])) as Container).status).toBe("paused");

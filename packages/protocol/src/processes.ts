@@ -52,6 +52,8 @@ export type WaitResult = Static<typeof WaitResult>;
 export const LogsQuery = T.Object({
   follow: T.Optional(T.Boolean({ description: "keep streaming new output until the process's output ends", ...example(false) })),
   tail: T.Optional(T.Number({ minimum: 0, multipleOf: 1, description: "only the last N lines", ...example(10) })),
+  timestamps: T.Optional(T.Boolean({ description: "start each line with the RFC 3339 time it was written (to 0.1 s) and a space" })),
+  since: T.Optional(T.String({ description: "only lines written after this RFC 3339 time" })),
 });
 export type LogsQuery = Static<typeof LogsQuery>;
 

@@ -8,6 +8,7 @@ import { attach as attachTo } from "../attach.ts";
 import { command, JSON_OPTION, ONE_ID, PID_OPTION } from "../command.ts";
 import { json, line, write } from "../output.ts";
 import { waiting } from "../progress.ts";
+import { parseSince } from "../units.ts";
 import { processesTable, topTable } from "../views.ts";
 
 const processes = command({
@@ -78,9 +79,16 @@ const logs = command({
     ...PID_OPTION,
     follow: { type: "boolean", short: "f", help: "keep printing new output until the process's output ends" },
     tail: { type: "string", short: "n", arg: "N", help: "only the last N lines" },
+    since: { type: "string", arg: "TIME", help: "only lines written after this RFC 3339 time, or this long ago: 90s, 10m, 2h, 1d" },
+    timestamps: { type: "boolean", short: "t", help: "start each line with the time it was written (to 0.1 s)" },
   },
-  async run({ client }, { pid = "init", follow, tail }, [id]) {
-    const stream = await client.logs(id!, pid, { follow: follow ?? false, ...(tail === undefined ? {} : { tail: integer("tail", tail) }) });
+  async run({ client }, { pid = "init", follow, tail, since, timestamps }, [id]) {
+    const stream = await client.logs(id!, pid, {
+      follow: follow ?? false,
+      ...(tail === undefined ? {} : { tail: integer("tail", tail) }),
+      ...(since === undefined ? {} : { since: parseSince(since) }),
+      ...(timestamps ? { timestamps: true } : {}),
+    });
     for await (const chunk of stream) await write(chunk);
   },
 });

@@ -2,7 +2,8 @@
  * docs/api.md against the OpenAPI document berthd serves (/swagger/json): every route the document has is in the
  * reference's route table, every field and parameter it names (at any depth) is named in the reference, and every
  * error code is in its error table with its status. Routes the reference contracts that berthd does not serve yet
- * are printed, not failed: the check is driven by the document, so it stays true as they land.
+ * are printed, not failed: the check is driven by the document, so it stays true as they land. And the document
+ * itself describes every field, parameter and answer, so the Swagger UI has something to say for each.
  */
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -68,6 +69,32 @@ test("every field and parameter the OpenAPI document names is named in docs/api.
   }
   expect(fields.size).toBeGreaterThan(80);
   const missing = [...fields].filter(([name]) => !codeWords.has(name)).map(([name, where]) => `${name} (${where})`);
+  expect(missing).toEqual([]);
+});
+
+/** Where a schema in `node` names a property without a description (a property that is itself a named shape counts as described by it). */
+function undescribed(node: unknown, where: string, out: string[]): void {
+  if (Array.isArray(node)) return node.forEach((n, i) => undescribed(n, `${where}[${i}]`, out));
+  if (!node || typeof node !== "object") return;
+  const { properties } = node as { properties?: Record<string, { description?: string; $id?: string }> };
+  if (properties && typeof properties === "object") {
+    for (const [name, p] of Object.entries(properties)) if (!p.description && !p.$id) out.push(`${where}.${name}`);
+  }
+  for (const [key, value] of Object.entries(node)) if (key !== "examples" && key !== "example") undescribed(value, `${where}.${key}`, out);
+}
+
+test("Swagger UI has something to say for every field, parameter and answer: each has a description", async () => {
+  const api = await openApi();
+  const missing: string[] = [];
+  for (const [path, ops] of Object.entries(api.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      for (const p of op.parameters ?? []) if (!(p.schema as { description?: string } | undefined)?.description) missing.push(`${method} ${path} ?${p.name}`);
+      for (const [status, answer] of Object.entries((op.responses ?? {}) as Record<string, { description?: string }>)) {
+        if (!answer.description || answer.description.startsWith("Response for status")) missing.push(`${method} ${path} ${status}`);
+      }
+      undescribed({ body: op.requestBody, answers: op.responses }, `${method} ${path}`, missing);
+    }
+  }
   expect(missing).toEqual([]);
 });
 

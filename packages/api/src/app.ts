@@ -9,6 +9,7 @@ import type { Version } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
 import { checkDeclaredSize, DEFAULT_MAX_BODY_BYTES, parseJsonBody } from "./body.ts";
 import { handleError } from "./errors.ts";
+import { describeEnums } from "./openapi-enums.ts";
 import { TAGS } from "./routes/common.ts";
 import { containerRoutes } from "./routes/containers.ts";
 import { eventRoutes } from "./routes/events.ts";
@@ -36,6 +37,8 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
     // Bodies are JSON whatever the content type says (`curl -d` sends form-urlencoded by default), bounded in size
     // and nesting (body.ts).
     .onParse(({ request }) => parseJsonBody(request, maxBodyBytes))
+    // Before the OpenAPI plugin, so it applies to the document's route.
+    .onAfterHandle({ as: "global" }, ({ path, response }) => (path === "/swagger/json" ? describeEnums(response) : undefined))
     .use(openapi({
       provider: "swagger-ui",
       path: "/swagger",

@@ -31,7 +31,7 @@ export const ErrorBody = T.Object({
   error: T.Object({
     code: T.String({ description: "invalid_argument, unauthenticated, not_found, already_exists, failed_precondition, payload_too_large, runtime_error, timeout, unavailable or internal" }),
     message: T.String({ description: "what failed, with its context; a runtime error carries the runtime's own words" }),
-  }),
+  }, { description: "what went wrong" }),
 }, { $id: "Error", description: "an error: its code decides the HTTP status" });
 export type ErrorBody = Static<typeof ErrorBody>;
 

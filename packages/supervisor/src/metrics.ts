@@ -4,7 +4,7 @@
  * describe current state are read when scraped, so nothing on a hot path keeps them up to date.
  *
  * Every name has the one prefix `berth_`; a value that only grows is a counter named `_total`; a container is the
- * label `container_id`, as containerd names it. The text passes `promtool check metrics` (test/metrics.test.ts).
+ * label `container_id`, as containerd names it. The text passes `promtool check metrics` (test/daemon.test.ts).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 

@@ -14,15 +14,20 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 async function receive(address: string, count: number, send: () => void): Promise<string[]> {
   const peer = Bun.spawn(["python3", join(import.meta.dir, "testdata/recv_datagrams.py"), address, String(count)], { stdout: "pipe" });
   const reader = peer.stdout.getReader();
-  expect(new TextDecoder().decode((await reader.read()).value)).toBe("bound\n");
-  send();
   let text = "";
+  let sent = false;
   for (;;) {
     const { value, done } = await reader.read();
     if (done) break;
     text += new TextDecoder().decode(value);
+    // Pipe reads may split a line: send once the whole "bound" line is there.
+    if (!sent && text.startsWith("bound\n")) {
+      text = text.slice("bound\n".length);
+      sent = true;
+      send();
+    }
   }
-  expect(await peer.exited).toBe(0);
+  expect([await peer.exited, sent]).toEqual([0, true]);
   return text.trim().split("\n").map((l) => JSON.parse(l) as string);
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up what is missing, then runs berthd in the foreground with API.md's defaults (flags are passed on).
+# Sets up what is missing, then runs berthd in the foreground with docs/api.md's defaults (flags are passed on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -1,4 +1,4 @@
-/** Access per API.md: the unix socket needs no token, TCP needs the bearer token, non-loopback TCP needs TLS. */
+/** Access per docs/api.md: the unix socket needs no token, TCP needs the bearer token, non-loopback TCP needs TLS. */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";

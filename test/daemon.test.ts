@@ -1,4 +1,7 @@
-/** Daemon ergonomics: Prometheus metrics that move, the SIGUSR1 dump, structured logs and --log-level. */
+/**
+ * Daemon ergonomics: Prometheus metrics that move and that promtool finds clean, the SIGUSR1 dump, structured logs
+ * and --log-level.
+ */
 import { expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -34,9 +37,9 @@ test("/metrics is Prometheus text, and the numbers move with what berthd does", 
   // The container operations are timed too, and --metrics-per-container exports its usage.
   for (const status of ["paused", "running"]) expect((await d.json("PATCH", `/v1/containers/${id}`, { status })).status).toBe(200);
   expect((await d.json("GET", `/v1/containers/${id}/stats`)).status).toBe(200);
-  expect((await scrape("berth_container_pids")).get(`{id="${id}"}`)).toBe(1);
-  expect((await scrape("berth_container_memory_bytes")).get(`{id="${id}"}`)).toBeGreaterThan(0);
-  expect((await scrape("berth_container_cpu_seconds")).get(`{id="${id}"}`)).toBeGreaterThanOrEqual(0);
+  expect((await scrape("berth_container_pids")).get(`{container_id="${id}"}`)).toBe(1);
+  expect((await scrape("berth_container_memory_bytes")).get(`{container_id="${id}"}`)).toBeGreaterThan(0);
+  expect((await scrape("berth_container_cpu_seconds_total")).get(`{container_id="${id}"}`)).toBeGreaterThanOrEqual(0);
   await d.signal(id, "SIGKILL");
   await events.until((i) => i.data.type === "exit" && i.data.pid === "init");
   events.close();
@@ -51,12 +54,34 @@ test("/metrics is Prometheus text, and the numbers move with what berthd does", 
   expect((await scrape("berth_containers")).get('{status="running"}')).toBe(0);
   const requests = await scrape("berth_api_requests_total");
   expect(requests.get('{method="POST",route="/v1/containers",status="201"}')).toBeGreaterThanOrEqual(1);
-  expect((await scrape("berthd_process_resident_memory_bytes")).get("")).toBeGreaterThan(1 << 20);
-  expect((await scrape("berthd_process_open_fds")).get("")).toBeGreaterThan(0);
+  expect((await scrape("berth_process_resident_memory_bytes")).get("")).toBeGreaterThan(1 << 20);
+  expect((await scrape("berth_process_open_fds")).get("")).toBeGreaterThan(0);
   // A failing runtime call counts as a runtime error of its operation.
   const failed = await d.json("POST", "/v1/containers", { id: uid(), bundlePath: bundle(["NoSuchFile"]) });
   expect(failed.status).toBe(500);
   expect((await scrape("berth_runtime_errors_total")).get('{operation="create"}')).toBe(1);
+});
+
+/** promtool from Debian's prometheus package: scripts/test.sh puts it in dist/tools; one on PATH does too. */
+const PROMTOOL = [join(REPO, "dist/tools/promtool"), Bun.which("promtool")].find((p) => p && existsSync(p));
+if (!PROMTOOL) console.log("daemon.test.ts: promtool check skipped: no promtool (bash scripts/test.sh extracts it from Debian's prometheus package)");
+
+test.skipIf(!PROMTOOL)("/metrics passes promtool check metrics: one prefix, counters for what only grows, build info", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "e", args: ["true"] })).status).toBe(201);
+  const text = await (await d.fetch("/metrics")).text();
+  const check = Bun.spawn([PROMTOOL!, "check", "metrics"], { stdin: new TextEncoder().encode(text), stdout: "pipe", stderr: "pipe" });
+  const [code, out, err] = await Promise.all([check.exited, new Response(check.stdout).text(), new Response(check.stderr).text()]);
+  expect({ code, problems: out + err }).toEqual({ code: 0, problems: "" });
+  const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => ({ name: m[1]!, type: m[2]! }));
+  expect(families.filter((f) => !f.name.startsWith("berth_"))).toEqual([]);
+  expect(families.filter((f) => f.name.endsWith("_total") && f.type !== "counter")).toEqual([]);
+  expect(families.map((f) => f.name)).not.toContain("berth_nodejs_version_info");
+  expect(families).toContainEqual({ name: "berth_container_cpu_seconds_total", type: "counter" });
+  const build = new RegExp(`^berth_build_info\\{version="\\d+\\.\\d+\\.\\d+",revision="\\S+",runtime="runc",bun="${Bun.version.replace(/\./g, "\\.")}"\\} 1$`, "m");
+  expect(text).toMatch(build);
+  await d.signal(id, "SIGKILL");
 });
 
 test("SIGUSR1 writes a diagnostic dump of the registry; logs are JSON lines naming the container", async () => {

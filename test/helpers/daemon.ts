@@ -17,6 +17,8 @@ export const REPO = resolve(import.meta.dir, "../..");
 export interface DaemonOptions {
   args?: string[];
   stateDir?: string;
+  /** Variables added to berthd's environment. */
+  env?: Record<string, string>;
 }
 
 export class Daemon {
@@ -24,7 +26,7 @@ export class Daemon {
   tcpUrl = "";
   private stderrLines: string[] = [];
 
-  constructor(readonly stateDir: string, private readonly extraArgs: string[]) {}
+  constructor(readonly stateDir: string, private readonly extraArgs: string[], private readonly env: Record<string, string> = {}) {}
 
   get socket(): string {
     return join(this.stateDir, "berth.sock");
@@ -32,7 +34,7 @@ export class Daemon {
 
   static async start(options: DaemonOptions = {}): Promise<Daemon> {
     const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "bt-"));
-    const daemon = new Daemon(stateDir, options.args ?? []);
+    const daemon = new Daemon(stateDir, options.args ?? [], options.env);
     await daemon.launch();
     return daemon;
   }
@@ -42,7 +44,7 @@ export class Daemon {
     this.stderrLines = [];
     this.proc = Bun.spawn([process.execPath, join(REPO, "packages/berthd/src/main.ts"),
       "--state-dir", this.stateDir, "--listen", `unix://${this.socket}`, "--listen", "tcp://127.0.0.1:0", ...this.extraArgs], {
-      stdin: "ignore", stdout: "pipe", stderr: "pipe",
+      stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...this.env },
     });
     const reader = this.proc.stderr.getReader();
     const decoder = new TextDecoder();

@@ -1,5 +1,5 @@
 /**
- * The HTTP API (API.md) as an Elysia app: the error hook, JSON body parsing, OpenAPI with Swagger UI, and the
+ * The HTTP API (docs/api.md) as an Elysia app: the error hook, JSON body parsing, OpenAPI with Swagger UI, and the
  * route groups in routes/. Each route declares its body, query, params and responses from @berth/protocol
  * schemas, calls the supervisor and returns. Listeners (unix, TCP, auth) live in listeners.ts.
  */
@@ -9,6 +9,8 @@ import type { Version } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
 import { checkDeclaredSize, DEFAULT_MAX_BODY_BYTES, parseJsonBody } from "./body.ts";
 import { handleError } from "./errors.ts";
+import { describeEnums } from "./openapi-enums.ts";
+import { TAGS } from "./routes/common.ts";
 import { containerRoutes } from "./routes/containers.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { operationRoutes } from "./routes/operations.ts";
@@ -20,6 +22,8 @@ export interface AppOptions {
   version: Version;
   /** Largest request body in bytes (berthd --max-body-size); DEFAULT_MAX_BODY_BYTES when not given. */
   maxBodyBytes?: number;
+  /** The demo bundle (scripts/bundle.ts), named by the create example in the OpenAPI document. */
+  demoBundle: string;
 }
 
 export function createApp(supervisor: Supervisor, options: AppOptions) {
@@ -33,11 +37,20 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
     // Bodies are JSON whatever the content type says (`curl -d` sends form-urlencoded by default), bounded in size
     // and nesting (body.ts).
     .onParse(({ request }) => parseJsonBody(request, maxBodyBytes))
+    // Before the OpenAPI plugin, so it applies to the document's route.
+    .onAfterHandle({ as: "global" }, ({ path, response }) => (path === "/swagger/json" ? describeEnums(response) : undefined))
     .use(openapi({
       provider: "swagger-ui",
       path: "/swagger",
       documentation: {
-        info: { title: "Berth API", version: options.version.version, description: "Container supervisor for runc. See API.md." },
+        info: {
+          title: "Berth API",
+          version: options.version.version,
+          description: "Container supervisor for runc. The full reference, with the event stream, access and stdio rules, is " +
+            "docs/api.md in the repository. Over TCP, press Authorize and paste the content of the token file " +
+            "(<state-dir>/api-token). The examples work as sent against the demo bundle: create the demo container first.",
+        },
+        tags: [...TAGS],
         components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
         security: [{ bearer: [] }],
       },
@@ -48,7 +61,7 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
       supervisor.metrics.request(request.method, route || "unmatched", typeof set.status === "number" ? set.status : 200);
     })
     .use(systemRoutes(supervisor, options))
-    .use(containerRoutes(supervisor))
+    .use(containerRoutes(supervisor, options.demoBundle))
     .use(processRoutes(supervisor))
     .use(operationRoutes(supervisor))
     .use(eventRoutes(supervisor));

@@ -24,7 +24,7 @@ export function hasToken(request: Request, token: string): boolean {
   return match !== null && timingSafeEqual(digest(match[1]!), digest(token));
 }
 
-/** Routes open without a token, per API.md: liveness, the Swagger UI page, its assets and the OpenAPI document. */
+/** Routes open without a token, per docs/api.md: liveness, the Swagger UI page, its assets and the OpenAPI document. */
 export function isPublic(request: Request): boolean {
   if (request.method !== "GET") return false;
   const path = new URL(request.url).pathname;

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { BerthError } from "@berth/protocol";
 import { parseDuration, parseFlags, parseSize } from "./flags.ts";
 
-test("defaults are API.md's", () => {
+test("defaults are docs/api.md's", () => {
   expect(parseFlags([])).toEqual({
     stateDir: "/run/berth",
     listen: ["unix:///run/berth/berth.sock", "tcp://127.0.0.1:7420"],

@@ -1,4 +1,4 @@
-/** berthd's command line (API.md's table): parsed and checked here, turned into config by main.ts. */
+/** berthd's command line (docs/api.md's table): parsed and checked here, turned into config by main.ts. */
 import { parseArgs } from "node:util";
 import { BerthError } from "@berth/protocol";
 import { isLevel, type Level } from "@berth/supervisor";
@@ -43,7 +43,9 @@ export const USAGE = `usage: bun run berthd [flags]
   --shim PATH              berth-shim binary (default dist/berth-shim, else the shim's source under bun)
   --log-max-size SIZE      rotate captured output logs at SIZE (default 16MiB)
   --metrics-per-container  also export cpu, memory and pids of each container in /metrics
-  --max-body-size SIZE     refuse request bodies larger than SIZE with 413 (default 1MiB)`;
+  --max-body-size SIZE     refuse request bodies larger than SIZE with 413 (default 1MiB)
+
+The API, these flags and the metrics: docs/api.md in the repository.`;
 
 /** "30s", "500ms", "2m", "1h" or plain milliseconds. */
 export function parseDuration(s: string): number {
@@ -61,7 +63,7 @@ export function parseSize(s: string): number {
   return Number(m[1]) * unit;
 }
 
-/** `--runtime-args --root=/x` is API.md's own example: its value starts with a dash, so it is bound explicitly. */
+/** `--runtime-args --root=/x` is docs/api.md's own example: its value starts with a dash, so it is bound explicitly. */
 function joinRuntimeArgs(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {

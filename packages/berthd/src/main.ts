@@ -1,6 +1,6 @@
 /**
- * berthd: wires flags, the supervisor, the API app and its listeners. SIGTERM/SIGINT stop the API and leave every
- * container and shim running.
+ * berthd: wires flags, the supervisor, the API app and its listeners, and systemd's readiness protocol.
+ * SIGTERM/SIGINT stop the API and leave every container and shim running.
  */
 // First: Elysia reads NODE_ENV when it loads (production.ts says why).
 import "./production.ts";
@@ -10,6 +10,7 @@ import { attachHandlers, createApp, listen, loadOrCreateToken, parseListenAddres
 import { createLogger, Supervisor } from "@berth/supervisor";
 import { installReaper } from "@berth/sys";
 import { parseFlags, USAGE } from "./flags.ts";
+import { restoreWithStatus, systemdNotifier } from "./systemd.ts";
 import { versionInfo } from "./version.ts";
 
 const REPO = resolve(import.meta.dir, "../../..");
@@ -28,6 +29,7 @@ try {
   process.exit(2);
 }
 const logger = createLogger(flags.logLevel);
+const notify = systemdNotifier(logger);
 try {
   // berthd adopts (and reaps) the processes of a container whose shim died, so none is left a zombie.
   installReaper();
@@ -45,7 +47,9 @@ try {
     logger,
   });
   const token = loadOrCreateToken(flags.tokenFile);
-  const app = createApp(supervisor, { version: versionInfo(flags.runtime), maxBodyBytes: flags.maxBodyBytes });
+  const version = versionInfo(flags.runtime);
+  supervisor.metrics.buildInfo(version);
+  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes, demoBundle: `${REPO}/dist/bundles/demo` });
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
   const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, ...(tls ? { tls } : {}) })));
@@ -53,6 +57,7 @@ try {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    notify.stopping(flags.stopContainersOnExit ? "stopping every container" : "stopping; containers keep running");
     if (flags.stopContainersOnExit) {
       logger.info("stopping every container", { signal, timeoutMs: flags.stopTimeoutMs });
       await supervisor.stopAll(flags.stopTimeoutMs);
@@ -70,8 +75,9 @@ try {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
   logger.info("berthd listening", { urls: servers.map((s) => s.url.href), stateDir: flags.stateDir, pid: process.pid });
-  // Served first, so /healthz answers (restoring: true) while the containers come back.
-  await supervisor.restore();
+  // Served first, so /healthz answers (restoring: true) while the containers come back; ready once they are.
+  await restoreWithStatus(supervisor, notify);
+  notify.ready(`listening on ${servers.map((s) => s.url.href).join(", ")}; ${supervisor.list().length} containers`);
 } catch (err) {
   logger.error("berthd failed to start", { error: (err as Error).message });
   process.exit(1);

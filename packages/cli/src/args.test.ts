@@ -38,3 +38,19 @@ test("an option whose values are flags takes the next word whatever it looks lik
     positionals: ["id"],
   });
 });
+
+test("passThrough: options are read up to the first words, the rest is kept as written", () => {
+  const options = { tty: { type: "boolean", short: "t", help: "" }, id: { type: "string", help: "" } } satisfies OptionSpecs;
+  expect(parse(["-t", "c1", "sh", "-c", "echo -t"], options, { passThrough: 1 })).toEqual({ values: { tty: true }, positionals: ["c1", "sh", "-c", "echo -t"] });
+  expect(parse(["--id", "c1", "ls", "-l"], options, { passThrough: 1, standsFor: "id" })).toEqual({ values: { id: "c1" }, positionals: ["ls", "-l"] });
+  expect(parse(["c1", "--", "--tty"], options, { passThrough: 1 })).toEqual({ values: {}, positionals: ["c1", "--tty"] });
+});
+
+test("usage errors are berth's own sentences, with the nearest option when it looks like a typo", () => {
+  expect(() => parse(["--lable", "x"], OPTIONS)).toThrow(new UsageError("unknown option --lable; did you mean --label?"));
+  expect(() => parse(["--zzz"], OPTIONS)).toThrow(new UsageError("unknown option --zzz"));
+  expect(() => parse(["-l"], OPTIONS)).toThrow(new UsageError("unknown option -l")); // --limit or --label: no guess
+  expect(() => parse(["-i"], { id: { type: "string", help: "" } })).toThrow(new UsageError("unknown option -i; did you mean --id?"));
+  expect(() => parse(["--force=1"], OPTIONS)).toThrow(new UsageError("option --force takes no value"));
+  expect(() => parse(["--limit"], OPTIONS)).toThrow(new UsageError("option --limit needs a value (N)"));
+});

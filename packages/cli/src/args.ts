@@ -1,8 +1,13 @@
 /**
  * Command-line parsing on node:util's parseArgs: typed option values from a spec, positional counts, the help
- * text of options, and UsageError (exit status 2) for everything the user typed wrong.
+ * text of options, and UsageError (exit status 2) for everything the user typed wrong, in berth's own words with
+ * a "did you mean" hint (parseArgs's own messages name its API, not berth's).
+ *
+ * A command that runs a command line (`exec ID CMD...`) stops reading options at its first word: everything from
+ * there on is its positionals as written (`passThrough`).
  */
 import { parseArgs } from "node:util";
+import { distance } from "fastest-levenshtein";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -27,13 +32,91 @@ export interface Parsed<O extends OptionSpecs> {
   positionals: string[];
 }
 
-export function parse<O extends OptionSpecs>(argv: string[], options: O): Parsed<O> {
+export interface ParseOptions {
+  /** After this many positionals, the rest of the line is positionals as written, options or not. */
+  passThrough?: number;
+  /** An option that gives the first of those positionals instead (exec's --id): with it, one positional fewer. */
+  standsFor?: string;
+}
+
+export function parse<O extends OptionSpecs>(argv: string[], options: O, how: ParseOptions = {}): Parsed<O> {
+  const [head, tail] = how.passThrough === undefined ? [argv, []] : splitAt(argv, options, how.passThrough, how.standsFor);
+  const args = joinNegativeValues(head, options);
+  check(args, options);
   try {
-    const { values, positionals } = parseArgs({ args: joinNegativeValues(argv, options), options, allowPositionals: true, strict: true });
-    return { values: values as Values<O>, positionals };
+    const { values, positionals } = parseArgs({ args, options, allowPositionals: true, strict: true });
+    return { values: values as Values<O>, positionals: [...positionals, ...tail] };
   } catch (err) {
+    // check() has said what is wrong in every case parseArgs knows of; this is a last resort.
     throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, " "));
   }
+}
+
+/**
+ * Options parseArgs would refuse, refused first in berth's words: unknown (with the closest known option), a
+ * missing value, a value given to a flag.
+ */
+function check(args: string[], options: OptionSpecs): void {
+  const { tokens } = parseArgs({ args, options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    const spec = options[token.name];
+    if (!spec) throw new UsageError(`unknown option ${token.rawName}${hint(token.rawName, options)}`);
+    if (spec.type === "string" && token.value === undefined) throw new UsageError(`option ${token.rawName} needs a value${spec.arg ? ` (${spec.arg})` : ""}`);
+    if (spec.type === "boolean" && token.inlineValue) throw new UsageError(`option ${token.rawName} takes no value`);
+  }
+}
+
+/**
+ * "; did you mean --label?" for an unknown long option within a few typos of a known one; for an unknown short
+ * option, the one long option starting with its letter (`-i` when only --id starts with i).
+ */
+function hint(raw: string, options: OptionSpecs): string {
+  const names = Object.keys(options);
+  if (!raw.startsWith("--")) {
+    const longs = names.filter((n) => n.startsWith(raw.slice(1, 2)));
+    return longs.length === 1 ? `; did you mean --${longs[0]}?` : "";
+  }
+  const best = closestWithin(raw, names.map((n) => `--${n}`), typoBound(raw.slice(2)));
+  return best ? `; did you mean ${best}?` : "";
+}
+
+/** How many edits a typo of `word` may have: one in a short word, two from four letters on ("lsit" is "list"). */
+export const typoBound = (word: string) => (word.length >= 4 ? 2 : 1);
+
+/** The candidate nearest to `word` by edit distance, if within `max` edits (ties: one that `word` begins, else the first). */
+export function closestWithin(word: string, candidates: string[], max: number): string | undefined {
+  let best: string | undefined;
+  let bestDistance = max + 1;
+  for (const c of [...candidates].sort((a, b) => Number(b.startsWith(word)) - Number(a.startsWith(word)))) {
+    const d = distance(word, c);
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+/**
+ * Splits before the positional after the first `n` (`n - 1` once option `standsFor` is seen): options before it
+ * are read, the rest is kept as written.
+ */
+function splitAt(argv: string[], options: OptionSpecs, n: number, standsFor?: string): [string[], string[]] {
+  const takesValue = (arg: string) => {
+    if (arg.includes("=")) return false;
+    const spec = arg.startsWith("--") ? options[arg.slice(2)] : Object.values(options).find((o) => `-${o.short}` === arg);
+    return spec?.type === "string";
+  };
+  let seen = 0;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "--") return [argv.slice(0, i), argv.slice(i + 1)];
+    if (arg.startsWith("-") && arg !== "-") {
+      if (standsFor && (arg === `--${standsFor}` || arg.startsWith(`--${standsFor}=`))) n--;
+      if (takesValue(arg)) i++;
+      continue;
+    }
+    if (seen++ === n) return [argv.slice(0, i), argv.slice(i)];
+  }
+  return [argv, []];
 }
 
 /** `--memory-limit -1` reads as the value -1, not as an unknown option `-1`; likewise any value of a `flagValues` option. */

@@ -1,6 +1,7 @@
 /**
  * One operation over many items (containers from a file, several ids): a few at a time, with "verb N/M" progress
  * on a terminal, each failure reported on stderr (naming its item); the results come back in the items' order.
+ * For more than one item, a last line on stderr counts them: "12 started, 1 failed".
  */
 import { warn } from "./output.ts";
 import { Progress } from "./progress.ts";
@@ -13,7 +14,15 @@ export interface BatchResult<R> {
   failed: number;
 }
 
-export async function batch<T, R>(items: T[], verb: string, label: (item: T) => string, work: (item: T) => Promise<R>): Promise<BatchResult<R>> {
+export interface BatchVerbs {
+  /** For the progress line: "starting". */
+  doing: string;
+  /** For the count at the end: "started". */
+  done: string;
+}
+
+export async function batch<T, R>(items: T[], verbs: BatchVerbs, label: (item: T) => string, work: (item: T) => Promise<R>): Promise<BatchResult<R>> {
+  const verb = verbs.doing;
   const progress = new Progress();
   const results: (R | undefined)[] = new Array(items.length);
   let next = 0;
@@ -37,6 +46,7 @@ export async function batch<T, R>(items: T[], verb: string, label: (item: T) => 
   };
   show();
   await Promise.all(Array.from({ length: Math.min(PARALLEL, items.length) }, worker));
-  progress.done(items.length > 1 ? `${verb}: ${done - failed} of ${items.length} done${failed ? `, ${failed} failed` : ""}` : undefined);
+  progress.done();
+  if (items.length > 1) process.stderr.write(`${done - failed} ${verbs.done}${failed ? `, ${failed} failed` : ""}\n`);
   return { results, failed };
 }

@@ -4,14 +4,14 @@
  * `--help`, and turns the outcome into the exit status: the command's own, 1 for an error (the API's message on
  * stderr), 2 for a usage error, 141 when stdout's reader has gone.
  */
-import { parse, UsageError } from "./args.ts";
+import { closestWithin, parse, typoBound, UsageError } from "./args.ts";
 import { BerthClient } from "./client.ts";
 import { commandHelp, type Command, type Entry, GLOBAL_OPTIONS, type Group, groupHelp, isGroup, names } from "./command.ts";
 import { DEFAULT_ADDRESS, DEFAULT_TOKEN_FILE, endpoint } from "./endpoint.ts";
 import { isBrokenPipe, line, warn } from "./output.ts";
 import { absolute } from "./paths.ts";
 
-const TITLE = "berth: drive berthd, the Berth container supervisor, through its HTTP API.";
+const TITLE = "berth: drive berthd, the Berth container supervisor, through its HTTP API (docs/api.md).";
 
 export interface Tree {
   entries: Entry[];
@@ -31,7 +31,7 @@ export async function run(argv: string[], tree: Tree): Promise<number> {
       return 0;
     }
     const { command: cmd, rest } = found;
-    const { values, positionals } = parse(rest, { ...cmd.options, ...GLOBAL_OPTIONS });
+    const { values, positionals } = parse(rest, { ...cmd.options, ...GLOBAL_OPTIONS }, cmd.passThrough);
     if (values.help) {
       await line(commandHelp(path, cmd));
       return 0;
@@ -73,7 +73,12 @@ function findCommand(argv: string[], tree: Tree): Found {
     const word = rest[at]!;
     const entry = entries.find((e) => names(e).includes(word))
       ?? (words.length === 0 ? tree.shortcuts.commands.find((c) => names(c).includes(word)) : undefined);
-    if (!entry) throw new UsageError(`unknown command ${JSON.stringify([...words, word].join(" "))}\nRun 'berth ${words.map((w) => `${w} `).join("")}--help' for the commands.`);
+    if (!entry) {
+      const known = [...entries, ...(words.length === 0 ? tree.shortcuts.commands : [])].flatMap(names);
+      const near = closestWithin(word, known, typoBound(word));
+      throw new UsageError(`unknown command ${JSON.stringify([...words, word].join(" "))}${near ? `; did you mean '${[...words, near].join(" ")}'?` : ""}\n` +
+        `Run 'berth ${words.map((w) => `${w} `).join("")}--help' for the commands.`);
+    }
     rest.splice(at, 1);
     words.push(entry.name);
     if (!isGroup(entry)) return { path: words.join(" "), command: entry, rest };
@@ -93,7 +98,8 @@ function nextWord(argv: string[]): number {
   return -1;
 }
 
-function toEndpoint(address = process.env.BERTH_ADDRESS || DEFAULT_ADDRESS, tokenFile = DEFAULT_TOKEN_FILE) {
+/** The endpoint of --address (else $BERTH_ADDRESS, else the default socket) and --token-file; bad ones are usage errors. */
+export function toEndpoint(address = process.env.BERTH_ADDRESS || DEFAULT_ADDRESS, tokenFile = DEFAULT_TOKEN_FILE) {
   try {
     return endpoint(address, absolute(tokenFile));
   } catch (err) {

@@ -1,12 +1,13 @@
 /**
- * A small typed client of berthd's HTTP API (API.md), over a unix socket or TCP, with one method per route and
+ * A small typed client of berthd's HTTP API (docs/api.md), over a unix socket or TCP, with one method per route and
  * the shapes of @berth/protocol. A failed request throws BerthError with the API's code and message; a berthd
  * that cannot be reached is `unavailable`. The event stream resumes by itself when berthd cuts off a slow reader.
  */
 import {
   type AddProcess, BerthError, type Checkpoint, type CheckpointQuery, type Container, type ContainerPatch,
   type CreateCheckpoint, type CreateContainer, type ErrorBody, type Event, type EventsQuery, isErrorCode, type LogsQuery,
-  type Process, type ProcessPatch, readSse, type SignalRequest, type State, type Stats, type Version, type WaitResult,
+  type Process, type ProcessPatch, readSse, type SignalRequest, type State, type Stats, type TopProcess, type Version,
+  type WaitResult,
 } from "@berth/protocol";
 import type { Endpoint } from "./endpoint.ts";
 
@@ -37,6 +38,7 @@ export class BerthClient {
   remove = (id: string, force: boolean) => this.send("DELETE", containerPath(id), { query: { force: force || undefined } });
   signal = (id: string, body: SignalRequest) => this.send("POST", `${containerPath(id)}/signal`, { body });
   stats = (id: string) => this.json<Stats>("GET", `${containerPath(id)}/stats`);
+  top = (id: string) => this.json<TopProcess[]>("GET", `${containerPath(id)}/top`);
 
   addProcess = (id: string, body: AddProcess) => this.json<Process>("POST", `${containerPath(id)}/processes`, { body });
   process = (id: string, pid: string) => this.json<Process>("GET", processPath(id, pid));

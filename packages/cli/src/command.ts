@@ -2,7 +2,7 @@
  * What a command is (name, synopsis, options, run) and a group of them; what every command is handed (the
  * client); the options several commands share; and a command's help text.
  */
-import { optionsHelp, type OptionSpecs, type Values } from "./args.ts";
+import { optionsHelp, type OptionSpecs, type ParseOptions, type Values } from "./args.ts";
 import type { BerthClient } from "./client.ts";
 import { DEFAULT_ADDRESS, DEFAULT_TOKEN_FILE } from "./endpoint.ts";
 
@@ -21,6 +21,10 @@ export interface Command<O extends OptionSpecs = OptionSpecs> {
   args?: string;
   /** How many positionals, at least and at most; none by default. */
   arity?: [number, number];
+  /** The words its first positional takes, for completion ("bash", "zsh", "fish"). */
+  choices?: string[];
+  /** Where the command line it runs begins: the rest of the line is taken as written from there. */
+  passThrough?: ParseOptions;
   options: O;
   /** Resolves to the exit status (0 when nothing is returned). */
   run(ctx: Context, values: Values<O>, positionals: string[]): Promise<number | void>;

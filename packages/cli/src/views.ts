@@ -1,17 +1,33 @@
 /** The text form of what the API answers: containers, processes, events, stats and checkpoints as table rows. */
-import type { Checkpoint, Container, Event, Process, Stats } from "@berth/protocol";
+import type { Checkpoint, Container, Event, Process, Stats, TopProcess } from "@berth/protocol";
 import { LiveTable, table } from "./table.ts";
 import { formatBytes, formatNanos } from "./units.ts";
 
 export function containersTable(containers: Container[]): string {
   const sorted = [...containers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return table(["ID", "STATUS", "PIDS", "BUNDLE"], sorted.map((c) => [c.id, c.exitStatus === undefined ? c.status : `${c.status} (${c.exitStatus})`, c.pids.join(",") || "-", c.bundlePath]));
+  return table(["ID", "STATUS", "PIDS", "LABELS", "BUNDLE"], sorted.map((c) => [
+    c.id, c.exitStatus === undefined ? c.status : `${c.status} (${c.exitStatus})`, c.pids.join(",") || "-", c.labels.join(",") || "-", c.bundlePath,
+  ]));
 }
 
 export function processesTable(processes: Process[]): string {
   return table(["PID", "SYSTEM PID", "STATUS", "EXIT", "TTY", "COMMAND"], processes.map((p) => [
     p.pid, String(p.systemPid), p.status, p.exitStatus === undefined ? "-" : String(p.exitStatus), p.terminal ? "yes" : "no", p.args.join(" "),
   ]));
+}
+
+/** docker top's columns: UID PID PPID C STIME TIME CMD, with CPU as a percentage. */
+export function topTable(rows: TopProcess[]): string {
+  return table(["USER", "PID", "PPID", "%CPU", "STARTED", "TIME", "COMMAND"], rows.map((p) => [
+    p.user, String(p.pid), String(p.ppid), p.cpuPercent.toFixed(1), p.startedAt.slice(11, 19), formatCpuTime(p.cpuTime), p.command.join(" "),
+  ]));
+}
+
+/** CPU time as ps prints it: [DD-]HH:MM:SS. */
+function formatCpuTime(seconds: number): string {
+  const s = Math.floor(seconds);
+  const hms = [Math.floor(s / 3600) % 24, Math.floor(s / 60) % 60, s % 60].map((n) => String(n).padStart(2, "0")).join(":");
+  return s >= 86400 ? `${Math.floor(s / 86400)}-${hms}` : hms;
 }
 
 export function containerDetails(c: Container): string {

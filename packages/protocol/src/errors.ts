@@ -1,5 +1,5 @@
 /**
- * BerthError: the one error type that crosses a boundary (API, shim RPC). Its code comes from API.md's table and
+ * BerthError: the one error type that crosses a boundary (API, shim RPC). Its code comes from docs/api.md's table and
  * decides the HTTP status; the message is the flattened chain of context, outermost first.
  */
 export const ERROR_STATUS = {

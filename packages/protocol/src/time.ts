@@ -1,4 +1,4 @@
-/** RFC 3339 timestamps with nanoseconds, as API.md requires; the digits past milliseconds come from a monotonic clock. */
+/** RFC 3339 timestamps with nanoseconds, as docs/api.md requires; the digits past milliseconds come from a monotonic clock. */
 const originMs = Date.now();
 const originNs = process.hrtime.bigint();
 

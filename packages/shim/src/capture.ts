@@ -1,20 +1,23 @@
 /**
  * Output capture for processes started without stdout/stderr paths: the shim pumps the runtime's pipes into a
  * log file it rotates at a size bound (current file plus one rotated file), so a container writing with nobody
- * reading never blocks and never fills the disk, also while berthd is down.
+ * reading never blocks and never fills the disk, also while berthd is down. Beside it, @berth/state's LogTimesWriter
+ * records when each write began, for the logs route's timestamps and since.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
-import { rotatedLog } from "@berth/state";
+import { LogTimesWriter, logTimesPath, rotatedLog } from "@berth/state";
 
 export class RotatingLog {
   private fd: number;
   private size = 0;
+  private readonly times: LogTimesWriter;
 
   constructor(private readonly path: string, private readonly maxBytes: number) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.fd = openSync(path, "a", 0o600);
     this.size = fstatSync(this.fd).size;
+    this.times = new LogTimesWriter(logTimesPath(path), maxBytes);
   }
 
   write(chunk: Uint8Array): void {
@@ -22,12 +25,14 @@ export class RotatingLog {
     // A single chunk larger than the bound keeps only its newest bytes.
     if (data.length > this.maxBytes) data = data.subarray(data.length - this.maxBytes);
     if (this.size + data.length > this.maxBytes) this.rotate();
+    this.times.mark(this.size);
     for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off);
     this.size += data.length;
   }
 
   close(): void {
     closeSync(this.fd);
+    this.times.close();
   }
 
   /** The old fd stays valid until the new file is open, so a failed rotation never leaves a stale fd. */
@@ -37,5 +42,6 @@ export class RotatingLog {
     closeSync(this.fd);
     this.fd = fd;
     this.size = 0;
+    this.times.rotate();
   }
 }

@@ -14,7 +14,7 @@ import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { BerthError, type Change, type Logger, type ShimProcessState } from "@berth/protocol";
 import { type CreateOptions, isNotFound, linuxResources, readBundleConfigSync, type Runc, type StdioPipes } from "@berth/runtime";
-import { ChangeLog, type ContainerLayout, type ContainerRecord, type ProcessRecord, readJson, rotatedLog } from "@berth/state";
+import { ChangeLog, type ContainerLayout, type ContainerRecord, logTimesPath, type ProcessRecord, readJson, rotatedLog } from "@berth/state";
 import { Lifecycle } from "./lifecycle.ts";
 import { OomWatch } from "./oom.ts";
 import { ShimProcess } from "./process.ts";
@@ -251,7 +251,8 @@ export class ShimContainer {
     let total = readdirSync(dir).reduce((sum, name) => sum + sizeOf(join(dir, name)), 0);
     // Oldest first, in the order the execs ended (file times are too coarse to order them), older file first.
     for (const pid of this.drained) {
-      for (const path of [rotatedLog(this.layout.log(pid)), this.layout.log(pid)]) {
+      const log = this.layout.log(pid);
+      for (const path of [rotatedLog(log), rotatedLog(logTimesPath(log)), log, logTimesPath(log)]) {
         if (total <= budget) return;
         total -= sizeOf(path);
         rmSync(path, { force: true });

@@ -16,15 +16,21 @@
  *     changes.jsonl                       the change log: every event of the container (starts, exits, oom, pause, …),
  *                                         numbered, written durably by the shim (by berthd after the shim died) first
  *     logs/<pid>.log, logs/<pid>.log.1    captured output when stdout/stderr were not given (current and rotated)
+ *     logs/<pid>.log.times, .times.1      when each part of the log was written (log-times.ts), rotated with it
  *     runc/                               runc's JSON logs, one file per call, removed after a successful call
  *     reported                            the number of the last change berthd journaled (survives journal compaction)
  *     cleaned                             the runtime's container, the shim and the cgroups are gone (written by berthd)
  */
 import { join } from "node:path";
 
-/** The rotated file of a captured log (`<pid>.log.1`): the one place the name is built. */
+/** The rotated file of a captured log (`<pid>.log.1`), or of its time index: the one place the name is built. */
 export function rotatedLog(logPath: string): string {
   return `${logPath}.1`;
+}
+
+/** The time index beside a capture log (log-times.ts), `<pid>.log.times`; rotatedLog names its rotated twin. */
+export function logTimesPath(logPath: string): string {
+  return `${logPath}.times`;
 }
 
 export class StateLayout {

@@ -4,4 +4,5 @@ export { Journal } from "./journal.ts";
 export { createLogger, isLevel, type Level, type Logger } from "./logger.ts";
 export { Supervisor, type SupervisorConfig } from "./supervisor.ts";
 export type { ContainerEntry } from "./container.ts";
+export { top } from "./top.ts";
 export type { AttachSession, AttachSink } from "./attach.ts";

@@ -1,8 +1,9 @@
-import { afterAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { afterAll, afterEach, beforeEach, expect, test } from "bun:test";
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { followLog } from "./logs.ts";
+import { LogTimesWriter, logTimesPath } from "@berth/state";
+import { type FollowOptions, followLog, logLines } from "./logs.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "berth-logs-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,4 +40,57 @@ test("a reader that never reads past its first block holds one block, not the lo
   // 20 readers of a 32 MiB log that had read it all up front would hold 640 MiB.
   expect(process.memoryUsage().rss - before).toBeLessThan(64 << 20);
   for (const r of readers) await r.cancel();
+});
+
+// timestamps and since, from the shim's time index beside the log
+let log: string;
+let times: LogTimesWriter;
+let stampDir: string;
+beforeEach(() => {
+  stampDir = mkdtempSync(join(tmpdir(), "berth-stamps-"));
+  log = join(stampDir, "init.log");
+  times = new LogTimesWriter(logTimesPath(log), 1 << 20);
+});
+afterEach(() => {
+  times.close();
+  rmSync(stampDir, { recursive: true, force: true });
+});
+
+let size = 0;
+/** Writes to the log as the shim does: the index first, at the offset the write begins. */
+function write(text: string, ms: number): void {
+  times.mark(size, ms);
+  appendFileSync(log, text);
+  size += Buffer.byteLength(text);
+}
+
+const T0 = Date.parse("2026-11-29T10:00:00Z");
+const readWith = (options: Partial<FollowOptions>) =>
+  new Response(followLog(log, { follow: false, until: Promise.resolve(), ...options })).text();
+
+test("timestamps start each line with the time of the write that began it, also for a line split over two writes", async () => {
+  size = 0;
+  write("one\ntw", T0);
+  write("o\nthree\n", T0 + 1500.5);
+  expect(await readWith({ timestamps: true })).toBe(
+    "2026-11-29T10:00:00.000000000Z one\n2026-11-29T10:00:00.000000000Z two\n2026-11-29T10:00:01.500500000Z three\n",
+  );
+  expect(await readWith({ timestamps: true, tail: 1 })).toBe("2026-11-29T10:00:01.500500000Z three\n");
+  expect(await readWith({})).toBe("one\ntwo\nthree\n");
+});
+
+test("since keeps the lines written after it, across the rotated log and the current one", async () => {
+  size = 0;
+  write("old\n", T0);
+  renameSync(log, `${log}.1`);
+  times.rotate();
+  size = 0;
+  write("new\n", T0 + 2000);
+  write("newer\n", T0 + 4000);
+  const since = (iso: string) => readWith(logLines({ since: iso }));
+  expect(await since("2026-11-29T09:59:59Z")).toBe("old\nnew\nnewer\n");
+  expect(await since("2026-11-29T10:00:00Z")).toBe("new\nnewer\n");
+  expect(await since("2026-11-29T10:00:03.5Z")).toBe("newer\n");
+  expect(await since("2026-11-29T11:00:00Z")).toBe("");
+  expect(() => logLines({ since: "yesterday" })).toThrow('since "yesterday" is not an RFC 3339 time');
 });

@@ -1,7 +1,10 @@
 /**
  * berthd's Prometheus metrics (prom-client): operation durations, exit-to-event latency, the registry, events
- * and the journal, API requests, runtime errors, restore duration and the process itself. Gauges that describe
- * current state are read when scraped, so nothing on a hot path keeps them up to date.
+ * and the journal, API requests, runtime errors, restore duration, the build and the process itself. Gauges that
+ * describe current state are read when scraped, so nothing on a hot path keeps them up to date.
+ *
+ * Every name has the one prefix `berth_`; a value that only grows is a counter named `_total`; a container is the
+ * label `container_id`, as containerd names it. The text passes `promtool check metrics` (test/daemon.test.ts).
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
@@ -11,6 +14,20 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 export type Operation = "create" | "start" | "delete" | "exec" | "stats" | "pause" | "resume" | "update" | "checkpoint";
+
+/**
+ * prom-client's default metrics that are left out: `nodejs_version_info` reports the Node version Bun pretends to
+ * be (berth_build_info names Bun's own), and the `nodejs_active_*_total` gauges break the rule that only counters
+ * end in `_total` (their unsuffixed twins, which stay, carry the same numbers).
+ */
+const DROPPED_DEFAULTS = ["nodejs_version_info", "nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
+
+/** The labels of berth_build_info. */
+export interface BuildInfo {
+  version: string;
+  revision: string;
+  runtime: string;
+}
 
 /** What the scrape-time gauges read. */
 export interface MetricsSource {
@@ -43,7 +60,8 @@ export class Metrics {
 
   constructor(source: MetricsSource) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: "berthd_" });
+    collectDefaultMetrics({ register: this.registry, prefix: "berth_" });
+    for (const name of DROPPED_DEFAULTS) this.registry.removeSingleMetric(`berth_${name}`);
     this.durations = new Histogram({ name: "berth_operation_duration_seconds", help: "Duration of container operations", labelNames: ["operation"], buckets: DURATION_BUCKETS, registers });
     this.exitToEvent = new Histogram({ name: "berth_exit_to_event_seconds", help: "From a process's exit to its exit event being published", buckets: LATENCY_BUCKETS, registers });
     this.requests = new Counter({ name: "berth_api_requests_total", help: "API requests by route and status", labelNames: ["method", "route", "status"], registers });
@@ -71,18 +89,33 @@ export class Metrics {
       // for the three families.
       const usage = () => this.usage;
       const family = (name: string, help: string, value: (u: ContainerUsage) => number) => new Gauge({
-        name, help, labelNames: ["id"], registers,
+        name, help, labelNames: ["container_id"], registers,
         collect() {
           this.reset();
-          for (const u of usage()) this.set({ id: u.id }, value(u));
+          for (const u of usage()) this.set({ container_id: u.id }, value(u));
         },
       });
-      family("berth_container_cpu_seconds", "CPU time the container has used", (u) => u.cpuSeconds);
+      // CPU time only grows while a container lives: a counter, read from the cgroup (a new container starts at 0).
+      new Counter({
+        name: "berth_container_cpu_seconds_total", help: "CPU time the container has used, in seconds", labelNames: ["container_id"], registers,
+        collect() {
+          this.reset();
+          for (const u of usage()) this.inc({ container_id: u.id }, u.cpuSeconds);
+        },
+      });
       family("berth_container_memory_bytes", "Memory the container uses", (u) => u.memoryBytes);
       family("berth_container_pids", "Processes in the container", (u) => u.pids);
     }
     new Gauge({ name: "berth_journal_events", help: "Events the journal keeps for replay", registers, collect() { this.set(source.journalEvents()); } });
     new Gauge({ name: "berth_journal_bytes", help: "Size of the journal file", registers, collect() { this.set(source.journalBytes()); } });
+  }
+
+  /** Sets berth_build_info{version,revision,runtime,bun} to 1, as Prometheus's own build_info metrics do. */
+  buildInfo(info: BuildInfo): void {
+    new Gauge({
+      name: "berth_build_info", help: "berthd's version, git revision, OCI runtime and Bun version; always 1",
+      labelNames: ["version", "revision", "runtime", "bun"], registers: [this.registry],
+    }).set({ version: info.version, revision: info.revision, runtime: info.runtime, bun: Bun.version }, 1);
   }
 
   /** Times `work` as `operation`; a failure with code runtime_error also counts as a runtime error. */

@@ -11,7 +11,7 @@ import { checkStdioPaths } from "./client-paths.ts";
 import type { ContainerEntry } from "./container.ts";
 import type { Context } from "./context.ts";
 import { ExecEntry, execRecord, readBundleProcess } from "./exec.ts";
-import { followLog, hasLog } from "./logs.ts";
+import { followLog, hasLog, logLines } from "./logs.ts";
 
 export class Processes {
   constructor(private readonly ctx: Context) {}
@@ -80,7 +80,7 @@ export class Processes {
     if (!hasLog(path)) throw new BerthError("failed_precondition", `process ${pid} has no captured output: its stdout and stderr go to the client's paths`);
     // The init's output has drained once the container is cleaned up; an exec's before its exit is recorded.
     const ended = proc === "init" ? entry.cleaned.promise.then(() => {}) : proc.exited.then(() => {});
-    return followLog(path, { tail: query.tail, follow: query.follow ?? false, until: ended });
+    return followLog(path, { tail: query.tail, follow: query.follow ?? false, until: ended, ...logLines(query) });
   }
 
   /** A live session on the process's output and input; see attach.ts. */

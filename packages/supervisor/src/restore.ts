@@ -30,15 +30,20 @@ import { adoptShim, markCleaned, noticesFor, onShimGone } from "./shims.ts";
 
 const idPattern = new RegExp(ID_PATTERN);
 
+/** Told how far a restore is: `done` of `total` containers (first with 0 done, then once per container). */
+export type RestoreProgress = (done: number, total: number) => void;
+
 /** Rebuilds the registry at once, then reconnects each container; resolves when all are done. */
-export async function restoreAll(ctx: Context, kill: (entry: ContainerEntry) => Promise<void>): Promise<void> {
+export async function restoreAll(ctx: Context, kill: (entry: ContainerEntry) => Promise<void>, progress?: RestoreProgress): Promise<void> {
   const dir = ctx.layout.containersDir;
   const names = existsSync(dir) ? readdirSync(dir).filter((n) => idPattern.test(n)) : [];
   const shims = shimProcessesByDir();
   const entries = names.map((name) => rebuild(ctx, name));
+  let done = 0;
+  progress?.(done, entries.length);
   await Promise.all(entries.map((entry) => reconnect(ctx, entry, shims.get(entry.layout.dir) ?? [], kill).catch((err) => {
     ctx.config.logger.error("restore failed", { container: entry.id, error: String(err) });
-  })));
+  }).finally(() => progress?.(++done, entries.length))));
 }
 
 /** The container as its dir says: record (or a stand-in), states as of the last journaled change. Synchronous. */

@@ -21,7 +21,7 @@ import { ContainerOperations } from "./operations.ts";
 import { Processes } from "./processes.ts";
 import { Registry } from "./registry.ts";
 import { EventRelay } from "./relay.ts";
-import { restoreAll } from "./restore.ts";
+import { restoreAll, type RestoreProgress } from "./restore.ts";
 import { readStats } from "./stats.ts";
 
 export type { SupervisorConfig } from "./context.ts";
@@ -92,10 +92,10 @@ export class Supervisor {
     return createContainer(this.ctx, request);
   }
 
-  /** Restores every container found in the state dir (restore.ts). */
-  async restore(): Promise<void> {
+  /** Restores every container found in the state dir (restore.ts); `progress` hears of each one done. */
+  async restore(progress?: RestoreProgress): Promise<void> {
     const started = performance.now();
-    this.restoring = restoreAll(this.ctx, (entry) => this.operations.signal(entry.id, "init", 9));
+    this.restoring = restoreAll(this.ctx, (entry) => this.operations.signal(entry.id, "init", 9), progress);
     await this.restoring;
     this.restoring = undefined;
     const ms = performance.now() - started;

@@ -8,7 +8,8 @@ export {
   closeFd, makeEventFd, makeFifo, makePipe, openFd, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,
   setBlocking, tryOpenWriter,
 } from "./fd.ts";
-export { isLive, isSameProcess, processStartTime } from "./proc.ts";
+export { CLOCK_TICKS_PER_SECOND, isLive, isSameProcess, processFacts, type ProcessFacts, processStartTime } from "./proc.ts";
 export { type Cgroups, cgroupsOf, parseCgroups, readKeyed } from "./cgroup.ts";
 export { ConsoleSocket, setWindowSize } from "./console.ts";
+export { sendDatagram } from "./datagram.ts";
 export { installReaper, spawn, waitFor } from "./reaper.ts";

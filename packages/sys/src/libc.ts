@@ -19,6 +19,7 @@ export const libc = dlopen("libc.so.6", {
   listen: { args: [i32, i32], returns: i32 },
   accept4: { args: [i32, ptr, ptr, i32], returns: i32 },
   recvmsg: { args: [i32, ptr, i32], returns: i64 },
+  sendto: { args: [i32, ptr, u64, i32, ptr, u32], returns: i64 },
   ioctl: { args: [i32, u64, ptr], returns: i32 },
   eventfd: { args: [u32, i32], returns: i32 },
   __errno_location: { args: [], returns: ptr },

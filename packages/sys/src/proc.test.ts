@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
-import { isSameProcess, processStartTime } from "./proc.ts";
+import { isSameProcess, processFacts, processStartTime } from "./proc.ts";
 
 const dir = mkdtempSync("/tmp/berth-sys-proc-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,4 +42,20 @@ test("a process that is gone has no start time and is never the same process", a
   await proc.exited;
   expect(processStartTime(proc.pid)).toBeUndefined();
   expect(isSameProcess(proc.pid, started ?? "0")).toBe(false);
+});
+
+test("processFacts reads parent, uid, CPU ticks, start and argv; undefined once the process is gone", async () => {
+  const proc = Bun.spawn(["sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 100", "arg 1"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
+  try {
+    for (const end = Date.now() + 5000; processFacts(proc.pid)?.comm !== "sh" && Date.now() < end; ) await Bun.sleep(1);
+    const facts = processFacts(proc.pid)!;
+    expect(facts).toMatchObject({ pid: proc.pid, ppid: process.pid, uid: process.getuid!(), comm: "sh" });
+    expect(facts.args).toEqual(["sh", "-c", expect.stringContaining("while"), "arg 1"]);
+    expect(String(facts.startTicks)).toBe(processStartTime(proc.pid)!);
+    expect(facts.cpuTicks).toBeGreaterThanOrEqual(0);
+  } finally {
+    proc.kill();
+    await proc.exited;
+  }
+  expect(processFacts(proc.pid)).toBeUndefined();
 });

@@ -19,9 +19,13 @@ const graveyard = new Map<number, { status: number; at: number }>();
 const GRAVEYARD_TTL_MS = 10_000;
 let sweepTimer: Timer | undefined;
 
-/** Bun.spawn, with the child registered so the orphan sweep never reaps it. */
+/**
+ * Bun.spawn, with the child registered so the orphan sweep never reaps it. Unless `options.env` says otherwise the
+ * child gets `process.env` as it is now: Bun's own default is the environment this process started with, which
+ * would hand on a variable taken out since (berthd removes systemd's NOTIFY_SOCKET, which runc would act on).
+ */
 export function spawn(argv: string[], options: Parameters<typeof Bun.spawn>[1]): Subprocess<any, any, any> {
-  const proc = Bun.spawn(argv, options);
+  const proc = Bun.spawn(argv, { env: process.env, ...options });
   bunChildren.add(proc.pid);
   proc.exited.finally(() => bunChildren.delete(proc.pid)).catch(() => {});
   return proc;

@@ -94,9 +94,10 @@ export const logs: Scenario = {
   },
 };
 
+/** The capture logs in `dir` (`<pid>.log`, `<pid>.log.1`); their time indexes beside them have a bound of their own. */
 function sizes(dir: string): { name: string; size: number }[] {
   try {
-    return readdirSync(dir).map((name) => {
+    return readdirSync(dir).filter((name) => /\.log(\.1)?$/.test(name)).map((name) => {
       try {
         return { name, size: statSync(join(dir, name)).size };
       } catch {

@@ -1,30 +1,37 @@
-/** Containers: list, create, get, signal. */
+/**
+ * Containers: list, create, get, signal. The create's example body names the demo bundle where this berthd finds
+ * it (AppOptions.demoBundle), so Swagger UI's "Try it out" sends a request that works.
+ */
 import { Elysia, t } from "elysia";
 import { Container, CreateContainer, ListQuery, SignalRequest } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
-import { errors, IdParams } from "./common.ts";
+import { answer, errorAnswers, errors, IdParams } from "./common.ts";
 
-export function containerRoutes(supervisor: Supervisor) {
+export function containerRoutes(supervisor: Supervisor, demoBundle: string) {
+  const createBody = { ...CreateContainer, examples: [{ id: "demo", bundlePath: demoBundle }] };
   return new Elysia({ name: "containers" })
     .get("/v1/containers", ({ query }) => supervisor.list(query.all ?? false), {
       query: ListQuery,
-      response: t.Array(Container),
-      detail: { summary: "List containers, sorted by id: running and paused ones; with all=true stopped ones too" },
+      response: answer(t.Array(Container), "the containers, sorted by id: running and paused ones; with all=true stopped ones too"),
+      detail: { summary: "List containers, sorted by id: running and paused ones; with all=true stopped ones too", tags: ["containers"] },
     })
     .post("/v1/containers", async ({ body, set }) => {
       const container = await supervisor.create(body);
       set.status = 201;
       return container;
     }, {
-      body: CreateContainer,
+      body: createBody,
       parse: "json",
-      response: { 201: Container, ...errors },
-      detail: { summary: "Create and start a container; answers once its init process runs" },
+      response: {
+        201: answer(Container, "the container, its init running"),
+        ...errorAnswers(404, [409, "already_exists: a container with this id exists"], 504),
+      },
+      detail: { summary: "Create and start a container; answers once its init process runs", tags: ["containers"] },
     })
     .get("/v1/containers/:id", ({ params }) => supervisor.get(params.id), {
       params: IdParams,
-      response: { 200: Container, ...errors },
-      detail: { summary: "One container" },
+      response: { 200: answer(Container, "the container"), ...errorAnswers(404) },
+      detail: { summary: "One container", tags: ["containers"] },
     })
     .post("/v1/containers/:id/signal", async ({ params, body, set }) => {
       await supervisor.operations.signal(params.id, body.pid ?? "init", body.signal);
@@ -33,7 +40,7 @@ export function containerRoutes(supervisor: Supervisor) {
       params: IdParams,
       body: SignalRequest,
       parse: "json",
-      response: { 204: t.Void(), ...errors },
-      detail: { summary: "Send a signal to a process of the container" },
+      response: { 204: answer(t.Void(), "the signal was sent"), ...errors },
+      detail: { summary: "Send a signal to a process of the container", tags: ["containers"] },
     });
 }

@@ -23,6 +23,7 @@ export function eventRoutes(supervisor: Supervisor) {
       query: EventsQuery,
       detail: {
         summary: "Event stream (Server-Sent Events): stored events, then live ones unless storedOnly",
+        tags: ["events"],
         responses: { 200: { description: "text/event-stream of Event", content: { "text/event-stream": { schema: { type: "string" } } } } },
       },
     });

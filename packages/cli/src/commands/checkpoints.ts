@@ -1,4 +1,7 @@
-/** The checkpoints group (CRIU through runc): list a container's checkpoints, create one, delete one. */
+/**
+ * The checkpoint group (CRIU through runc): list a container's checkpoints, create one, delete one. Named
+ * `checkpoint`, as docker and podman name it; `checkpoints` and `cp` still work (nothing else in berth is `cp`).
+ */
 import { command, type Group, JSON_OPTION, ONE_ID } from "../command.ts";
 import { json, line } from "../output.ts";
 import { absolute } from "../paths.ts";
@@ -65,8 +68,8 @@ const remove = command({
 });
 
 export const checkpoints: Group = {
-  name: "checkpoints",
-  aliases: ["checkpoint", "cp"],
+  name: "checkpoint",
+  aliases: ["checkpoints", "cp"],
   summary: "Checkpoint containers with CRIU, list and delete checkpoints",
   commands: [list, create, remove],
 };

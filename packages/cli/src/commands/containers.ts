@@ -2,7 +2,7 @@
  * The containers group: list, inspect, kill, pause, resume, update and delete, plus start and stats from their
  * own files. Each of these also works without the word `containers` (`berth kill ID`).
  */
-import type { Resources } from "@berth/protocol";
+import type { Container, Resources } from "@berth/protocol";
 import { type OptionSpecs, UsageError } from "../args.ts";
 import { batch } from "../batch.ts";
 import { command, type Group, JSON_OPTION, ONE_ID, PID_OPTION } from "../command.ts";
@@ -15,14 +15,21 @@ import { stats } from "./stats.ts";
 const list = command({
   name: "list",
   aliases: ["ls"],
-  summary: "List running and paused containers: ID, STATUS, PIDS, BUNDLE, sorted by id; -a adds stopped ones",
+  summary: "List running and paused containers: ID, STATUS, PIDS, LABELS, BUNDLE, sorted by id; -a adds stopped ones",
+  details: [
+    "--filter KEY=VALUE keeps the containers that match: label=K (has label K), label=K=V, status=running|paused|stopped,",
+    "id=PREFIX. Filters with the same key match any of their values; different keys must all match. status=stopped",
+    "looks at stopped containers too, as -a does.",
+  ].join("\n"),
   options: {
     ...JSON_OPTION,
     all: { type: "boolean", short: "a", help: "also stopped containers (kept until rm, or --retain-stopped)" },
     quiet: { type: "boolean", short: "q", help: "print only the ids" },
+    filter: { type: "string", short: "f", multiple: true, arg: "KEY=VALUE", help: "label=K[=V], status=S or id=PREFIX" },
   },
-  async run({ client }, { json: asJson, quiet, all }) {
-    const containers = await client.containers(all ?? false);
+  async run({ client }, { json: asJson, quiet, all, filter = [] }) {
+    const keep = containerFilter(filter);
+    const containers = (await client.containers(all || filter.includes("status=stopped"))).filter(keep);
     if (asJson) return json(containers);
     await line(quiet ? containers.map((c) => c.id).sort().join("\n") : containersTable(containers));
   },
@@ -51,7 +58,7 @@ const kill = command({
   },
 });
 
-/** pause and resume: the PATCH of the container's status. */
+/** pause and resume: the PATCH of the container's status; prints the id, as docker does. */
 const setStatus = (name: string, status: "paused" | "running", summary: string) => command({
   name,
   summary,
@@ -59,7 +66,7 @@ const setStatus = (name: string, status: "paused" | "running", summary: string) 
   options: JSON_OPTION,
   async run({ client }, { json: asJson }, [id]) {
     const container = await client.update(id!, { status });
-    if (asJson) await json(container);
+    await (asJson ? json(container) : line(id!));
   },
 });
 
@@ -114,16 +121,40 @@ const update = command({
 const remove = command({
   name: "delete",
   aliases: ["rm"],
-  summary: "Remove containers; a running one only with --force (SIGKILL, then wait for its exit)",
+  summary: "Remove containers; a running one only with --force (SIGKILL, then wait for its exit); prints each id removed",
   details: "A stopped container is kept (ls -a, logs, inspect) until it is removed, replaced by a create of its id, or pushed out by berthd's --retain-stopped.",
   args: "ID [ID...]",
   arity: [1, Infinity],
   options: { force: { type: "boolean", short: "f", help: "kill a running container (thawed first if paused) and remove it" } },
   async run({ client }, { force }, ids) {
-    const { failed } = await batch(ids, "deleting", (id) => id, (id) => client.remove(id, force ?? false));
+    const { results, failed } = await batch(ids, { doing: "deleting", done: "deleted" }, (id) => id, async (id) => {
+      await client.remove(id, force ?? false);
+      return id;
+    });
+    const removed = results.filter((id) => id !== undefined);
+    if (removed.length) await line(removed.join("\n"));
     return failed ? 1 : 0;
   },
 });
+
+/** A predicate from `--filter` words: same keys OR'ed, different keys AND'ed (docker's rule). */
+export function containerFilter(filters: string[]): (c: Container) => boolean {
+  const byKey = new Map<string, string[]>();
+  for (const f of filters) {
+    const m = /^(label|status|id)=(.*)$/.exec(f);
+    if (!m || !m[2]) throw new UsageError(`--filter takes label=K[=V], status=S or id=PREFIX, not ${JSON.stringify(f)}`);
+    if (m[1] === "status" && !["running", "paused", "stopped"].includes(m[2])) {
+      throw new UsageError(`--filter status= takes running, paused or stopped, not ${JSON.stringify(m[2])}`);
+    }
+    byKey.set(m[1]!, [...(byKey.get(m[1]!) ?? []), m[2]]);
+  }
+  const matches: Record<string, (c: Container, value: string) => boolean> = {
+    label: (c, v) => c.labels.some((l) => (v.includes("=") ? l === v : l === v || l.startsWith(`${v}=`))),
+    status: (c, v) => c.status === v,
+    id: (c, v) => c.id.startsWith(v),
+  };
+  return (c) => [...byKey].every(([key, values]) => values.some((v) => matches[key]!(c, v)));
+}
 
 export const containers: Group = {
   name: "containers",

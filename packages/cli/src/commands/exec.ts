@@ -1,6 +1,7 @@
 /**
- * `exec`: run a process in a running container (AddProcess), detached (prints its exec id) or attached from its
- * start until it exits, with its exit status as berth's.
+ * `exec [-i] [-t] ID CMD...`: run a process in a running container (AddProcess), detached (prints its exec id) or
+ * attached from its start until it exits, with its exit status as berth's. The container is the first word (or
+ * `--id ID`); every word after it is the command line, options included, as docker and podman read it.
  */
 import { randomBytes } from "node:crypto";
 import type { AddProcess } from "@berth/protocol";
@@ -12,18 +13,22 @@ import { absolute } from "../paths.ts";
 
 export const exec = command({
   name: "exec",
-  summary: "Run a process in a running container",
+  summary: "Run a process in a running container: berth exec -it ID sh",
   details: [
-    "Without --pid the exec gets a generated id. Without --attach, berth prints the exec id once the process runs;",
-    "with it, berth shows its output from the start, sends your input to it when it has a terminal (--tty; Ctrl-P",
-    "Ctrl-Q detaches), and exits with its exit status. The process gets the container's environment plus --env,",
-    "its capabilities and rlimits unless given here, and runs as uid 0 in / unless --user and --cwd say otherwise.",
+    "Options go before ID; every word after ID is the command line. Without --pid the exec gets a generated id.",
+    "Without -i or --attach, berth prints the exec id once the process runs; with either, berth shows its output from",
+    "the start, sends your input to it when it has a terminal (-t; Ctrl-P Ctrl-Q detaches), and exits with its exit",
+    "status. Without a terminal the process reads /dev/null unless --stdin names a FIFO. The process gets the",
+    "container's environment plus --env, its capabilities and rlimits unless given here, and runs as uid 0 in /",
+    "unless --user and --cwd say otherwise.",
   ].join("\n"),
-  args: "-- ARGS...",
+  args: "ID CMD...",
   arity: [1, Infinity],
+  passThrough: { passThrough: 1, standsFor: "id" },
   options: {
-    id: { type: "string", arg: "ID", help: "the container (required)" },
+    id: { type: "string", arg: "ID", help: "the container, instead of the first word" },
     pid: { type: "string", arg: "P", help: "the exec id (default: exec-<random>)" },
+    interactive: { type: "boolean", short: "i", help: "attach your terminal to it (as --attach); input reaches it with -t" },
     tty: { type: "boolean", short: "t", help: "give the process a terminal" },
     attach: { type: "boolean", short: "a", help: "attach to it and exit with its exit status" },
     env: { type: "string", short: "e", multiple: true, arg: "K=V", help: "set an environment variable (the container's others stay)" },
@@ -39,10 +44,11 @@ export const exec = command({
     "selinux-label": { type: "string", arg: "LABEL", help: "SELinux label" },
     ...JSON_OPTION,
   },
-  async run({ client }, values, args) {
-    const id = values.id;
-    if (id === undefined) throw new UsageError("exec needs --id ID, the container");
-    if (values.attach && values.json) throw new UsageError("--attach and --json do not go together");
+  async run({ client }, values, positionals) {
+    const [id, ...args] = values.id === undefined ? positionals : [values.id, ...positionals];
+    if (id === undefined || !args.length) throw new UsageError("expected ID CMD...: the container, then the command to run");
+    const attached = values.attach || values.interactive;
+    if (attached && values.json) throw new UsageError("--attach (or -i) and --json do not go together");
     const request: AddProcess = { pid: values.pid ?? `exec-${randomBytes(3).toString("hex")}`, args };
     if (values.tty) request.terminal = true;
     if (values.env) request.env = withEnv((await client.process(id, "init")).env, pairs("env", values.env));
@@ -55,7 +61,7 @@ export const exec = command({
     if (values["apparmor-profile"] !== undefined) request.apparmorProfile = values["apparmor-profile"];
     if (values["selinux-label"] !== undefined) request.selinuxLabel = values["selinux-label"];
     const added = await client.addProcess(id, request);
-    if (values.attach) return attach(client, { id, process: added, fromStart: true });
+    if (attached) return attach(client, { id, process: added, fromStart: true });
     await (values.json ? json(added) : line(added.pid));
   },
 });

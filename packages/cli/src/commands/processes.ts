@@ -1,6 +1,6 @@
 /**
- * A container's processes ("init" and execs): list them, wait for one, resize its terminal, close its stdin,
- * read its captured output, attach to it. `exec` has its own file.
+ * A container's processes ("init" and execs): list them (and every pid of the container with `top`), wait for one,
+ * resize its terminal, close its stdin, read its captured output, attach to it. `exec` has its own file.
  */
 import { BerthError } from "@berth/protocol";
 import { integer, UsageError } from "../args.ts";
@@ -8,7 +8,8 @@ import { attach as attachTo } from "../attach.ts";
 import { command, JSON_OPTION, ONE_ID, PID_OPTION } from "../command.ts";
 import { json, line, write } from "../output.ts";
 import { waiting } from "../progress.ts";
-import { processesTable } from "../views.ts";
+import { parseSince } from "../units.ts";
+import { processesTable, topTable } from "../views.ts";
 
 const processes = command({
   name: "processes",
@@ -19,6 +20,18 @@ const processes = command({
   async run({ client }, { json: asJson }, [id]) {
     const { processes: list } = await client.container(id!);
     await (asJson ? json(list) : line(processesTable(list)));
+  },
+});
+
+const top = command({
+  name: "top",
+  summary: "List every process in the container, as the host sees it: user, pid, parent, CPU, command",
+  details: "Read by berthd from /proc for the pids of the container's cgroup (GET /v1/containers/{id}/top); times are UTC.",
+  ...ONE_ID,
+  options: JSON_OPTION,
+  async run({ client }, { json: asJson }, [id]) {
+    const rows = await client.top(id!);
+    await (asJson ? json(rows) : line(topTable(rows)));
   },
 });
 
@@ -66,9 +79,16 @@ const logs = command({
     ...PID_OPTION,
     follow: { type: "boolean", short: "f", help: "keep printing new output until the process's output ends" },
     tail: { type: "string", short: "n", arg: "N", help: "only the last N lines" },
+    since: { type: "string", arg: "TIME", help: "only lines written after this RFC 3339 time, or this long ago: 90s, 10m, 2h, 1d" },
+    timestamps: { type: "boolean", short: "t", help: "start each line with the time it was written (to 0.1 s)" },
   },
-  async run({ client }, { pid = "init", follow, tail }, [id]) {
-    const stream = await client.logs(id!, pid, { follow: follow ?? false, ...(tail === undefined ? {} : { tail: integer("tail", tail) }) });
+  async run({ client }, { pid = "init", follow, tail, since, timestamps }, [id]) {
+    const stream = await client.logs(id!, pid, {
+      follow: follow ?? false,
+      ...(tail === undefined ? {} : { tail: integer("tail", tail) }),
+      ...(since === undefined ? {} : { since: parseSince(since) }),
+      ...(timestamps ? { timestamps: true } : {}),
+    });
     for await (const chunk of stream) await write(chunk);
   },
 });
@@ -88,4 +108,4 @@ const attach = command({
   },
 });
 
-export const processCommands = [processes, wait, resize, closeStdin, logs, attach];
+export const processCommands = [processes, top, wait, resize, closeStdin, logs, attach];

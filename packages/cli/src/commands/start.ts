@@ -39,9 +39,10 @@ export const start = command({
     "The bundle path is made absolute. With --attach, berth shows the init's output from its start, sends your input",
     "to it when it has a terminal (Ctrl-P Ctrl-Q detaches), and exits with its exit status.",
     "",
-    "--from-file FILE: a JSON array of CreateContainer bodies (API.md), or one such JSON object per line; relative",
+    "--from-file FILE: a JSON array of CreateContainer bodies (docs/api.md), or one such JSON object per line; relative",
     "bundle paths are taken from FILE's directory. Flags given with it apply to every entry that does not set them",
-    "(labels add up). Up to four start at once; the exit status is 1 if any failed.",
+    "(labels add up). Up to four start at once. berth prints the ids it started, in the file's order, and counts",
+    "them on stderr (\"12 started, 1 failed\"); the exit status is 1 if any failed.",
   ].join("\n"),
   args: "ID BUNDLE | --from-file FILE",
   arity: [0, 2],
@@ -50,8 +51,9 @@ export const start = command({
     const file = values["from-file"];
     if (file !== undefined) {
       if (positionals.length || values.attach) throw new UsageError("--from-file takes no ID, BUNDLE or --attach");
-      const { results, failed } = await batch(readEntries(file, defaults(values)), "starting", (c) => c.id, (c) => client.create(c));
-      if (values.json) await json(results.filter((c) => c !== undefined));
+      const { results, failed } = await batch(readEntries(file, defaults(values)), { doing: "starting", done: "started" }, (c) => c.id, (c) => client.create(c));
+      const started = results.filter((c) => c !== undefined);
+      await (values.json ? json(started) : started.length ? line(started.map((c) => c.id).join("\n")) : Promise.resolve());
       return failed ? 1 : 0;
     }
     const [id, bundle] = positionals;

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bundle, uid } from "./helpers/bundles.ts";
-import { type Daemon, useDaemon, REPO, removeContainers } from "./helpers/daemon.ts";
+import { Daemon, useDaemon, REPO, removeContainers } from "./helpers/daemon.ts";
 
 let d: Daemon;
 useDaemon((daemon) => (d = daemon), { args: ["--log-level", "debug", "--metrics-per-container"] });
@@ -121,4 +121,27 @@ test("--log-level warn keeps info lines out; a bad level is a usage error", asyn
   const bad = Bun.spawnSync([process.execPath, join(REPO, "packages/berthd/src/main.ts"), "--log-level", "loud"]);
   expect(bad.exitCode).toBe(2);
   expect(bad.stderr.toString()).toContain("--log-level must be debug, info, warn or error");
+});
+
+test("--stop-containers-on-exit: SIGTERM stops every container (SIGTERM, then SIGKILL after --stop-timeout), each exit reported once, then berthd exits", async () => {
+  const own = await Daemon.start({ args: ["--stop-containers-on-exit", "--stop-timeout", "1s"] });
+  try {
+    const polite = uid("polite");
+    const stubborn = uid("stubborn");
+    // A container's PID 1 has no default action for SIGTERM: the polite one traps it and exits 0.
+    await own.create(polite, bundle(["sh", "-c", "trap 'exit 0' TERM; echo trapping; while :; do sleep 0.05; done"]));
+    const reader = (await own.fetch(`/v1/containers/${polite}/processes/init/logs?follow=true`)).body!.getReader();
+    for (let seen = ""; !seen.includes("trapping"); ) seen += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    await own.create(stubborn, bundle(["sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"]));
+    const seq = (await own.events("storedOnly=true&after=0").all()).at(-1)!.data.seq;
+    await own.kill("SIGTERM");
+    expect(own.proc.exitCode).toBe(0);
+    // The exits were journaled before berthd exited: a restart replays them, once each.
+    await own.launch();
+    const exits = (await own.events(`storedOnly=true&after=${seq}`).all()).filter((i) => i.data.type === "exit");
+    expect(exits.map((i) => [i.data.id, i.data.status]).sort()).toEqual([[polite, 0], [stubborn, 137]].sort());
+  } finally {
+    await own.cleanup();
+  }
 });

@@ -14,7 +14,7 @@ import { existsSync, readdirSync, rmSync, statSync, writeFileSync } from "node:f
 import { join } from "node:path";
 import { BerthError, type Change, type Logger, type ShimProcessState } from "@berth/protocol";
 import { type CreateOptions, isNotFound, linuxResources, readBundleConfigSync, type Runc, type StdioPipes } from "@berth/runtime";
-import { ChangeLog, type ContainerLayout, type ContainerRecord, logTimesPath, type ProcessRecord, readJson, rotatedLog } from "@berth/state";
+import { ChangeLog, type ContainerLayout, type ContainerRecord, exitOf, logTimesPath, type ProcessRecord, readJson, rotatedLog } from "@berth/state";
 import { Lifecycle } from "./lifecycle.ts";
 import { OomWatch } from "./oom.ts";
 import { ShimProcess } from "./process.ts";
@@ -52,6 +52,8 @@ export class ShimContainer {
   private finish!: (outcome: { deleted: boolean }) => void;
   private oom: OomWatch | undefined;
   private oomRecorded = false;
+  /** The first change of this shim's life of the container: a restarted container's log holds its earlier lives. */
+  private readonly firstChange: number;
   /** Aborted when the init has exited: an exec still waiting for its FIFOs will not start. */
   private readonly over = new AbortController();
   /** Read from the bundle once, at start: a bundle removed later must not change the teardown. */
@@ -68,6 +70,7 @@ export class ShimContainer {
     tell: (event: "change", params: Change) => void,
   ) {
     this.changes = new ChangeLog(layout.changes, (change) => tell("change", change));
+    this.firstChange = this.changes.last + 1;
     const process = new ShimProcess({
       pid: "init",
       terminal: record.init.terminal,
@@ -231,14 +234,20 @@ export class ShimContainer {
 
   /** One `oom` change per container, always before the init's exit. */
   private recordOom(): void {
-    if (this.oomRecorded || this.exitOf("init") !== undefined) return;
+    if (this.oomRecorded || this.ownChanges().some((c) => c.type === "exit" && c.pid === "init")) return;
     this.oomRecorded = true;
     this.changes.append("oom", "init");
   }
 
-  private exitOf(pid: string): number | undefined {
-    return this.changes.all.find((c) => c.type === "exit" && c.pid === pid)?.status;
+  /** The changes this shim recorded (not those of earlier lives of a restarted container). */
+  private ownChanges(): readonly Change[] {
+    return this.changes.all.filter((c) => c.change >= this.firstChange);
   }
+
+  private exitOf(pid: string): number | undefined {
+    return exitOf(this.ownChanges(), pid);
+  }
+
 
   /**
    * Keeps the container's captured output within LOG_BUDGET × the log size: each process holds at most two
@@ -269,7 +278,7 @@ export class ShimContainer {
   private async onInitExit(status: number): Promise<{ deleted: boolean }> {
     this.over.abort();
     // Never started (deleted while created, or its start failed): nobody was told it ran, so it has no exit.
-    if (!this.changes.all.some((c) => c.type === "start-container")) {
+    if (!this.ownChanges().some((c) => c.type === "start-container")) {
       await this.init.lifecycle.delete().catch(() => {});
       return { deleted: true };
     }

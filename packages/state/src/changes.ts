@@ -152,7 +152,16 @@ export function readChanges(path: string): Change[] {
   return out;
 }
 
-/** The exit status the change log has for `pid`, if it has one. */
+/**
+ * The changes of the container's current life: from its last `start-container` on (a restart policy starts a new
+ * init in the same container, so its log holds earlier lives); all of them before its first start.
+ */
+export function currentLife(changes: readonly Change[]): readonly Change[] {
+  const start = changes.findLastIndex((c) => c.type === "start-container");
+  return start < 0 ? changes : changes.slice(start);
+}
+
+/** The exit status `changes` have for `pid`, if they have one. */
 export function exitOf(changes: readonly Change[], pid: string): number | undefined {
   return changes.find((c) => c.type === "exit" && c.pid === pid)?.status;
 }

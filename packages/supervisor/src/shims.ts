@@ -10,7 +10,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Change } from "@berth/protocol";
 import { isNotFound } from "@berth/runtime";
-import { ChangeLog, exitOf } from "@berth/state";
+import { ChangeLog, currentLife, exitOf } from "@berth/state";
 import { processExists } from "@berth/sys";
 import type { ContainerEntry } from "./container.ts";
 import { type Context, runtimeFor } from "./context.ts";
@@ -42,8 +42,9 @@ export function onShimGone(ctx: Context, entry: ContainerEntry): Promise<void> {
     const log = new ChangeLog(entry.layout.changes);
     try {
       ctx.relay.offer(entry, log.all);
-      if (exitOf(log.all, "init") === undefined) {
-        if (!log.all.some((c) => c.type === "start-container")) {
+      const life = currentLife(log.all);
+      if (exitOf(life, "init") === undefined) {
+        if (!life.some((c) => c.type === "start-container")) {
           // Never started (berthd died between create and start): nobody was told it runs; it leaves no events.
           await deleteFromRuntime(ctx, entry, true);
           ctx.registry.remove(entry);
@@ -51,7 +52,7 @@ export function onShimGone(ctx: Context, entry: ContainerEntry): Promise<void> {
           return;
         }
         await killOrphaned(ctx, entry);
-        for (const pid of runningExecs(log.all)) log.append("exit", pid, { status: 137 });
+        for (const pid of runningExecs(life)) log.append("exit", pid, { status: 137 });
         log.append("exit", "init", { status: 137 });
         await log.flushed();
         ctx.relay.offer(entry, log.all);

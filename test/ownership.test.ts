@@ -26,6 +26,13 @@ const restored = async (daemon: Daemon) => {
 };
 const typesAfter = async (daemon: Daemon, id: string, seq: number) =>
   (await daemon.events(`storedOnly=true&after=${seq}&id=${id}`).all()).map((i: { data: Event }) => i.data.type);
+/** SIGKILL berthd, start it again, wait for its restore: the container's events after `seq` are still `types`. */
+async function restartAndExpect(daemon: Daemon, id: string, seq: number, types: Event["type"][]): Promise<void> {
+  await daemon.kill("SIGKILL");
+  await daemon.launch();
+  await restored(daemon);
+  expect(await typesAfter(daemon, id, seq)).toEqual(types);
+}
 
 test("berthd runs no runtime process for pause, resume, update, exec or a signal: the shim does", async () => {
   // Every call of this runtime notes who started it.
@@ -64,15 +71,8 @@ for (const op of ["pause", "resume", "update"] as const) {
     if (op === "resume") expect((await d.json("PATCH", `/v1/containers/${id}`, { status: "paused" })).status).toBe(200);
     const seq = await lastSeq(d);
     expect((await d.json("PATCH", `/v1/containers/${id}`, patch)).status).toBe(200);
-    await d.kill("SIGKILL");
-    await d.launch();
-    await restored(d);
-    expect(await typesAfter(d, id, seq)).toEqual([op]);
-    // And again: a second restart repeats nothing.
-    await d.kill("SIGKILL");
-    await d.launch();
-    await restored(d);
-    expect(await typesAfter(d, id, seq)).toEqual([op]);
+    await restartAndExpect(d, id, seq, [op]);
+    await restartAndExpect(d, id, seq, [op]); // a second restart repeats nothing
     await d.signal(id, "SIGKILL");
   });
 
@@ -95,10 +95,7 @@ for (const op of ["pause", "resume", "update"] as const) {
       await events.until((i) => i.data.type === op);
       events.close();
       expect(await typesAfter(d, id, seq)).toEqual([op]);
-      await d.kill("SIGKILL");
-      await d.launch();
-      await restored(d);
-      expect(await typesAfter(d, id, seq)).toEqual([op]);
+      await restartAndExpect(d, id, seq, [op]);
       await d.signal(id, "SIGKILL");
     } finally {
       runtime.remove();

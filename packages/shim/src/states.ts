@@ -133,7 +133,17 @@ class Created extends LiveState {
   }
 }
 
-class Running extends LiveState {
+/** Running and paused share what acts on a started container: resource updates and checkpoints. */
+abstract class StartedState extends LiveState {
+  override update(resources: Resources): Promise<number> {
+    return this.p.work.update(resources);
+  }
+  override checkpoint(options: ShimCheckpoint): Promise<number> {
+    return this.p.work.checkpoint(options);
+  }
+}
+
+class Running extends StartedState {
   readonly name = "running";
   readonly next = ["paused", "stopped"] as const;
   override exec(pid: string) {
@@ -145,15 +155,9 @@ class Running extends LiveState {
   override async resume(): Promise<undefined> {
     return undefined; // asking for the status it has changes nothing (API.md's PATCH)
   }
-  override update(resources: Resources): Promise<number> {
-    return this.p.work.update(resources);
-  }
-  override checkpoint(options: ShimCheckpoint): Promise<number> {
-    return this.p.work.checkpoint(options);
-  }
 }
 
-class Paused extends LiveState {
+class Paused extends StartedState {
   readonly name = "paused";
   readonly next = ["running", "stopped"] as const;
   /** A frozen process does not die: a SIGKILL thaws it too (runc resume), so the kill lands. */
@@ -166,12 +170,6 @@ class Paused extends LiveState {
   }
   override resume(): Promise<number> {
     return this.then(this.p.work.resume(), "running", "resume");
-  }
-  override update(resources: Resources): Promise<number> {
-    return this.p.work.update(resources);
-  }
-  override checkpoint(options: ShimCheckpoint): Promise<number> {
-    return this.p.work.checkpoint(options);
   }
 }
 

@@ -13,6 +13,7 @@ import { describeEnums } from "./openapi-enums.ts";
 import { TAGS } from "./routes/common.ts";
 import { containerRoutes } from "./routes/containers.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { imageRoutes } from "./routes/images.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import { processRoutes } from "./routes/processes.ts";
 import { systemRoutes } from "./routes/system.ts";
@@ -64,5 +65,6 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
     .use(containerRoutes(supervisor, options.demoBundle))
     .use(processRoutes(supervisor))
     .use(operationRoutes(supervisor))
+    .use(imageRoutes(supervisor))
     .use(eventRoutes(supervisor));
 }

@@ -1,6 +1,8 @@
 /** @berth/protocol: the API's schemas, the error type, the shim RPC framing and small shared conventions. */
 export * from "./errors.ts";
 export * from "./schemas.ts";
+export * from "./create.ts";
+export * from "./images.ts";
 export * from "./processes.ts";
 export * from "./operations.ts";
 export * from "./lifecycle.ts";

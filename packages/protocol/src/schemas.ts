@@ -35,22 +35,6 @@ export const ErrorBody = T.Object({
 }, { $id: "Error", description: "an error: its code decides the HTTP status" });
 export type ErrorBody = Static<typeof ErrorBody>;
 
-export const CreateContainer = T.Object({
-  id: T.String({ pattern: ID_PATTERN, description: "the new container's id: unique among the containers berthd holds", examples: ["demo"] }),
-  bundlePath: absolutePath("absolute path of an OCI bundle: config.json and its rootfs", { examples: ["/opt/berth/dist/bundles/demo"] }),
-  stdin: stdioPath("stdin", "default /dev/null (or the terminal)"),
-  stdout: stdioPath("stdout", "default: captured by the shim (see the logs route)"),
-  stderr: stdioPath("stderr", "default: captured by the shim (see the logs route)"),
-  labels: T.Optional(T.Array(T.String(), { description: 'free-form labels, by convention "key=value"', examples: [["app=demo"]] })),
-  noPivotRoot: T.Optional(T.Boolean({ description: "runc --no-pivot: for a rootfs on a ramdisk" })),
-  runtime: T.Optional(T.String({ minLength: 1, maxLength: PATH_MAX, description: "OCI runtime binary for this container (default: berthd's --runtime)" })),
-  runtimeArgs: T.Optional(T.Array(T.String(), { description: "global runtime arguments for this container, e.g. --root=/x (default: berthd's)" })),
-  checkpoint: T.Optional(T.String({ pattern: ID_PATTERN, description: "restore this checkpoint (runc restore) instead of starting anew" })),
-  checkpointDir: T.Optional(absolutePath("where the checkpoint is (default <bundle>/checkpoints)")),
-  autoRemove: T.Optional(T.Boolean({ description: "remove the container (and its logs) once its init has exited and it is cleaned up" })),
-}, { $id: "CreateContainer", additionalProperties: false, description: "a container to create from an OCI bundle" });
-export type CreateContainer = Static<typeof CreateContainer>;
-
 export const User = T.Object({
   uid: T.Integer({ minimum: 0, description: "user id inside the container" }),
   gid: T.Integer({ minimum: 0, description: "group id inside the container" }),
@@ -92,6 +76,10 @@ export const Container = T.Object({
   processes: T.Array(Process, { description: "its init and its execs" }),
   exitStatus: T.Optional(T.Integer({ description: "the init's exit status, once the container is stopped" })),
   exitedAt: T.Optional(T.String({ description: "when its init exited, once the container is stopped (RFC 3339 with nanoseconds)" })),
+  image: T.Optional(T.Object({
+    reference: T.String({ description: "the image as the create named it" }),
+    digest: T.String({ description: "the image in berthd's store: sha256 of its config" }),
+  }, { description: "for a container created from an image" })),
 }, { $id: "Container", description: "a container" });
 export type Container = Static<typeof Container>;
 

@@ -4,7 +4,12 @@
  *   <state>/berth.sock                    default unix API listener
  *   <state>/api-token                     bearer token for TCP listeners (0600)
  *   <state>/events.jsonl                  event journal, one JSON event per line
- *   <state>/trash/                        released container dirs on their way out (emptied at start)
+ *   <state>/trash/                        released container dirs and removed images on their way out (emptied at start)
+ *   <state>/images/<hex>/                 one unpacked image, by the sha256 of its config; never written once in place
+ *     rootfs/                             its filesystem (umoci unpack): the lower layer of its containers' overlays
+ *     config.json                         the OCI image config (Entrypoint, Cmd, Env, WorkingDir, User, ...)
+ *     image.json                          ImageRecord: digest, references, size, createdAt
+ *   <state>/pulls/<n>/                    an image being fetched (skopeo) and unpacked (umoci); emptied at start
  *   <state>/containers/<id>/              one dir per container (0700), removed when the container is released
  *     container.json                      ContainerRecord: what was asked for, written by berthd before the shim starts
  *     shim.json                           ShimRecord: the shim's pid and start time, written by the shim
@@ -20,6 +25,9 @@
  *     runc/                               runc's JSON logs, one file per call, removed after a successful call
  *     reported                            the number of the last change berthd journaled (survives journal compaction)
  *     cleaned                             the runtime's container, the shim and the cgroups are gone (written by berthd)
+ *     bundle/config.json                  the OCI spec berthd wrote for a create with rootfs or image (no bundlePath)
+ *     bundle/rootfs/                      an image container's root: its overlay is mounted here
+ *     overlay/upper/, overlay/work/       the overlay's writable layer and work dir (what the container changed)
  */
 import { join } from "node:path";
 
@@ -48,9 +56,21 @@ export class StateLayout {
   get containersDir(): string {
     return join(this.root, "containers");
   }
-  /** Released containers' dirs, moved out of the way (the id is free at once) and removed in the background. */
+  /** Released containers' dirs and removed images, moved out of the way (the name is free at once) and removed in the background. */
   get trashDir(): string {
     return join(this.root, "trash");
+  }
+  /** Unpacked images, one dir per digest (ImageLayout). */
+  get imagesDir(): string {
+    return join(this.root, "images");
+  }
+  /** Images being fetched and unpacked, each in a dir of its own until it is renamed into imagesDir. */
+  get pullsDir(): string {
+    return join(this.root, "pulls");
+  }
+  /** The store's dir of an image, from its digest "sha256:<hex>". */
+  image(digest: string): ImageLayout {
+    return new ImageLayout(join(this.imagesDir, digest.slice(digest.indexOf(":") + 1)));
   }
   container(id: string): ContainerLayout {
     return new ContainerLayout(join(this.containersDir, id));
@@ -102,7 +122,40 @@ export class ContainerLayout {
   pidFile(pid: string): string {
     return join(this.dir, `${pid}.pid`);
   }
+  /** The bundle berthd writes for a create with rootfs or image. */
+  get bundleDir(): string {
+    return join(this.dir, "bundle");
+  }
+  get bundleConfig(): string {
+    return join(this.bundleDir, "config.json");
+  }
+  /** Where an image container's overlay is mounted: its root. */
+  get rootfsMount(): string {
+    return join(this.bundleDir, "rootfs");
+  }
+  get overlayUpper(): string {
+    return join(this.dir, "overlay", "upper");
+  }
+  get overlayWork(): string {
+    return join(this.dir, "overlay", "work");
+  }
   log(pid: string): string {
     return join(this.logsDir, `${pid}.log`);
+  }
+}
+
+/** One unpacked image in the store. */
+export class ImageLayout {
+  constructor(readonly dir: string) {}
+
+  get rootfs(): string {
+    return join(this.dir, "rootfs");
+  }
+  /** The OCI image config, as the image has it. */
+  get config(): string {
+    return join(this.dir, "config.json");
+  }
+  get record(): string {
+    return join(this.dir, "image.json");
   }
 }

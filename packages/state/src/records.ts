@@ -1,5 +1,6 @@
 /** The records berthd and the shim exchange on disk, with their readers and writers. */
 import { mkdirSync, readdirSync, statSync } from "node:fs";
+import type { Restart } from "@berth/protocol";
 import { readJson, writeFileDurable } from "./atomic.ts";
 import type { ContainerLayout } from "./layout.ts";
 
@@ -21,6 +22,10 @@ export interface ContainerRecord {
   logMaxBytes: number;
   /** The init's process as the bundle had it, shown by the API also when the bundle is gone. */
   init: { args: string[]; env: string[]; cwd: string; terminal: boolean; user: { uid: number; gid: number; additionalGids?: number[] } };
+  /** A container created from an image: berthd mounts its overlay (lower: the image's rootfs in the store). */
+  image?: { reference: string; digest: string };
+  /** The restart policy the create asked for. */
+  restart?: Restart;
   /** Remove the container once its init has exited (`berth start --rm`). */
   autoRemove?: boolean;
   /** Set when the container is restored from a checkpoint: the shim runs `runc restore` instead of create + start. */

@@ -100,7 +100,7 @@ export class Checkpoints {
  * For a create from a checkpoint: where its images are and how to restore them; invalid_argument if it is not
  * there. A checkpoint copied from elsewhere (no marker) restores too: restoring removes nothing.
  */
-export async function restoreFrom(request: CreateContainer, stateDir: string): Promise<ContainerRecord["restore"]> {
+export async function restoreFrom(request: CreateContainer & { bundlePath: string }, stateDir: string): Promise<ContainerRecord["restore"]> {
   if (!request.checkpoint) return undefined;
   if (request.checkpointDir) await checkCheckpointDir(request.checkpointDir, stateDir);
   const dir = request.checkpointDir ?? defaultDir(request.bundlePath);

@@ -125,6 +125,7 @@ export class ContainerEntry {
       pids: this.live ? readPids(this.procsFile) : [],
       processes: [init, ...[...this.execs.values()].filter((e) => e.state !== "created").map((e) => e.toApi())],
       ...(this.exitStatus === undefined ? {} : { exitStatus: this.exitStatus, exitedAt: this.exitedAt! }),
+      ...(this.record.image ? { image: this.record.image } : {}),
     };
   }
 }

@@ -11,6 +11,7 @@ import { spawn } from "@berth/sys";
 import type { Metrics } from "./metrics.ts";
 import type { Registry } from "./registry.ts";
 import type { EventRelay } from "./relay.ts";
+import type { Bundles } from "./run/bundles.ts";
 
 export interface SupervisorConfig {
   stateDir: string;
@@ -36,6 +37,8 @@ export interface Context {
   readonly registry: Registry;
   readonly relay: EventRelay;
   readonly metrics: Metrics;
+  /** Bundles berthd writes for creates with rootfs or image, and the image store (run/bundles.ts). */
+  readonly bundles: Bundles;
 }
 
 /** The runtime as a container was created with (its own binary and global args), logging into its state dir. */

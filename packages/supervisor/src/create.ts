@@ -1,8 +1,9 @@
 /**
- * The create pipeline: check the bundle, take the id (replacing a stopped container of that id once its cleanup
- * is done, bounded by the start timeout, so an id is reusable right after its exit event), write the record,
- * start the shim, `create` then `start` through it, and answer once its start-container is journaled. A create
- * that fails anywhere leaves nothing: the shim deletes the runtime's container, berthd removes the state dir.
+ * The create pipeline: check the bundle (or plan the one berthd writes: run/bundles.ts), take the id (replacing a
+ * stopped container of that id once its cleanup is done, bounded by the start timeout, so an id is reusable right
+ * after its exit event), write the record, start the shim, `create` then `start` through it, and answer once its
+ * start-container is journaled. A create that fails anywhere leaves nothing: the shim deletes the runtime's
+ * container, berthd removes the state dir.
  */
 import { mkdirSync } from "node:fs";
 import { BerthError, type Container, type CreateContainer, nowRfc3339, quote, wrapError } from "@berth/protocol";
@@ -20,14 +21,26 @@ import { adoptShim, deleteFromRuntime, mayRemainInRuntime, noticesFor } from "./
 /** Creates and starts a container (POST /v1/containers); see the module doc. */
 export async function createContainer(ctx: Context, request: CreateContainer): Promise<Container> {
   const { id } = request;
-  const init = await readInitSpec(request.bundlePath);
+  const taken = () => {
+    const previous = ctx.registry.find(id);
+    if (previous && (previous.live || !previous.visible)) throw new BerthError("already_exists", `container ${id} already exists`);
+    return previous;
+  };
+  taken();
   await checkStdioPaths(request, ctx.config.stateDir);
-  const restore = await restoreFrom(request, ctx.config.stateDir);
-  const previous = ctx.registry.find(id);
-  if (previous && (previous.live || !previous.visible)) throw new BerthError("already_exists", `container ${id} already exists`);
+  // After the plan only a bundle's config.json or a checkpoint is read (an image create has no bundle, and seldom
+  // a checkpoint), so an image removal cannot take the image from under this create once it is planned (it counts
+  // as used from the registration on); one that still slips in makes this create fail at its mount.
+  const planned = await ctx.bundles.plan(request);
+  const bundlePath = planned?.bundlePath ?? request.bundlePath!;
+  const init = planned?.init ?? (await readInitSpec(bundlePath));
+  const restore = request.checkpoint ? await restoreFrom({ ...request, bundlePath }, ctx.config.stateDir) : undefined;
+  const previous = taken();
   const record: ContainerRecord = {
     id,
-    bundlePath: request.bundlePath,
+    bundlePath,
+    ...(planned?.image ? { image: planned.image } : {}),
+    ...(request.restart ? { restart: request.restart } : {}),
     ...(request.stdin ? { stdin: request.stdin } : {}),
     ...(request.stdout ? { stdout: request.stdout } : {}),
     ...(request.stderr ? { stderr: request.stderr } : {}),
@@ -57,6 +70,7 @@ export async function createContainer(ctx: Context, request: CreateContainer): P
       throw wrapError(`create container ${id}`, err);
     }
     try {
+      if (planned) ctx.bundles.write(entry.layout, planned);
       writeContainerRecord(entry.layout, entry.record);
       const timeout = ctx.config.startTimeoutMs;
       const shim = await startShim(ctx.config.shimCommand, entry.layout, timeout, noticesFor(ctx, entry));

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { BerthError, type Container, type Logger } from "@berth/protocol";
 import type { StateLayout } from "@berth/state";
 import type { ContainerEntry } from "./container.ts";
+import { unmountRootfs } from "./images/overlay.ts";
 
 export class Registry {
   private readonly containers = new Map<string, ContainerEntry>();
@@ -55,6 +56,7 @@ export class Registry {
     entry.removed = true;
     if (this.containers.get(entry.id) === entry) this.containers.delete(entry.id);
     if (options.keepDir) return;
+    unmountRootfs(entry.layout); // never move or remove a dir with a mounted root in it
     const trash = join(this.layout.trashDir, `${entry.id}.${++this.trashed}`);
     try {
       renameSync(entry.layout.dir, trash);

@@ -14,6 +14,7 @@ import { ChangeLog, currentLife, exitOf } from "@berth/state";
 import { processExists } from "@berth/sys";
 import type { ContainerEntry } from "./container.ts";
 import { type Context, runtimeFor } from "./context.ts";
+import { unmountRootfs } from "./images/overlay.ts";
 import type { ShimClient, ShimNotices } from "./shim-client.ts";
 
 /** Waits between tries of a runtime delete berthd makes itself (ms). */
@@ -67,6 +68,8 @@ export function onShimGone(ctx: Context, entry: ContainerEntry): Promise<void> {
 /** The container's runtime resources are gone (or the delete gave up, to be tried again at a create or restore). */
 export function markCleaned(ctx: Context, entry: ContainerEntry, deleted: boolean): void {
   if (entry.cleaned.done) return;
+  // Its processes are gone: an image container's overlay goes now, before the marker says so.
+  if (!entry.removed) unmountRootfs(entry.layout);
   if (deleted && !entry.removed) {
     try {
       writeFileSync(entry.layout.cleaned, "");

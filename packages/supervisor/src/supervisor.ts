@@ -22,6 +22,7 @@ import { Processes } from "./processes.ts";
 import { Registry } from "./registry.ts";
 import { EventRelay } from "./relay.ts";
 import { restoreAll, type RestoreProgress } from "./restore.ts";
+import { Bundles } from "./run/bundles.ts";
 import { readStats } from "./stats.ts";
 
 export type { SupervisorConfig } from "./context.ts";
@@ -34,6 +35,7 @@ export class Supervisor {
   readonly operations: ContainerOperations;
   readonly processes: Processes;
   readonly checkpoints: Checkpoints;
+  readonly bundles: Bundles;
   private readonly ctx: Context;
   private restoring: Promise<void> | undefined;
 
@@ -68,7 +70,9 @@ export class Supervisor {
         this.metrics.exitPublished(change.at);
       }
     });
-    this.ctx = { config, layout: this.layout, registry: this.registry, relay, metrics: this.metrics };
+    // An image is in use while any container of the registry (stopped ones too) was made from it.
+    this.bundles = new Bundles(this.layout, (digest) => this.registry.all().filter((c) => c.record.image?.digest === digest).map((c) => c.id));
+    this.ctx = { config, layout: this.layout, registry: this.registry, relay, metrics: this.metrics, bundles: this.bundles };
     this.operations = new ContainerOperations(this.ctx);
     this.processes = new Processes(this.ctx);
     this.checkpoints = new Checkpoints(this.ctx);

@@ -13,3 +13,4 @@ export { type Cgroups, cgroupsOf, parseCgroups, readKeyed } from "./cgroup.ts";
 export { ConsoleSocket, setWindowSize } from "./console.ts";
 export { sendDatagram } from "./datagram.ts";
 export { installReaper, spawn, waitFor } from "./reaper.ts";
+export { mountFilesystem, mountPoints, unmount } from "./mount.ts";

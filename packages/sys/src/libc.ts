@@ -22,13 +22,15 @@ export const libc = dlopen("libc.so.6", {
   sendto: { args: [i32, ptr, u64, i32, ptr, u32], returns: i64 },
   ioctl: { args: [i32, u64, ptr], returns: i32 },
   eventfd: { args: [u32, i32], returns: i32 },
+  mount: { args: [cstring, cstring, cstring, u64, cstring], returns: i32 },
+  umount2: { args: [cstring, i32], returns: i32 },
   __errno_location: { args: [], returns: ptr },
 }).symbols;
 
 const ERRNO_NAMES: Record<number, string> = {
   1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 9: "EBADF", 10: "ECHILD", 11: "EAGAIN",
   12: "ENOMEM", 13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 24: "EMFILE", 28: "ENOSPC",
-  25: "ENOTTY", 32: "EPIPE", 36: "ENAMETOOLONG", 38: "ENOSYS", 40: "ELOOP", 88: "ENOTSOCK", 95: "EOPNOTSUPP",
+  16: "EBUSY", 19: "ENODEV", 25: "ENOTTY", 32: "EPIPE", 36: "ENAMETOOLONG", 38: "ENOSYS", 40: "ELOOP", 88: "ENOTSOCK", 95: "EOPNOTSUPP",
   98: "EADDRINUSE", 111: "ECONNREFUSED",
 };
 

@@ -1,0 +1,68 @@
+/**
+ * The base of every bundle berthd writes: the OCI spec `runc spec` prints (runc 1.1, spec 1.0.2-dev), built in
+ * code rather than asked of the runtime, so a create needs no extra runtime call and a configured runtime that
+ * is not runc (or a fake one in tests) changes nothing. default-spec.test.ts compares it with the real `runc spec`.
+ */
+import type { LinuxResources } from "@berth/runtime";
+import type { OciProcess } from "@berth/state";
+
+export interface OciMount {
+  destination: string;
+  type?: string;
+  source: string;
+  options?: string[];
+}
+
+/** The parts of an OCI runtime spec (config.json) berthd writes. */
+export interface OciSpec {
+  ociVersion: string;
+  process: Omit<OciProcess, "capabilities"> & { env: string[]; capabilities?: Partial<NonNullable<OciProcess["capabilities"]>> };
+  root: { path: string; readonly: boolean };
+  hostname: string;
+  mounts: OciMount[];
+  linux: {
+    resources: LinuxResources & { devices: { allow: boolean; access: string }[] };
+    namespaces: { type: string }[];
+    maskedPaths: string[];
+    readonlyPaths: string[];
+  };
+}
+
+const CAPS = ["CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
+
+/** A fresh copy of `runc spec`'s output. */
+export function defaultSpec(): OciSpec {
+  return {
+    ociVersion: "1.0.2-dev",
+    process: {
+      terminal: true,
+      user: { uid: 0, gid: 0 },
+      args: ["sh"],
+      env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm"],
+      cwd: "/",
+      capabilities: { bounding: [...CAPS], effective: [...CAPS], permitted: [...CAPS], ambient: [...CAPS] },
+      rlimits: [{ type: "RLIMIT_NOFILE", hard: 1024, soft: 1024 }],
+      noNewPrivileges: true,
+    },
+    root: { path: "rootfs", readonly: true },
+    hostname: "runc",
+    mounts: [
+      { destination: "/proc", type: "proc", source: "proc" },
+      { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
+      { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"] },
+      { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
+      { destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"] },
+      { destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", "ro"] },
+      { destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", "ro"] },
+    ],
+    linux: {
+      resources: { devices: [{ allow: false, access: "rwm" }] },
+      namespaces: [{ type: "pid" }, { type: "network" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }],
+      maskedPaths: [
+        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi",
+      ],
+      readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
+    },
+  };
+}

@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import type { Subprocess } from "bun";
 import { type Container, type Event, readSse } from "@berth/protocol";
 import { ContainerLayout, readShimRecord } from "@berth/state";
-import { isSameProcess, processExists } from "@berth/sys";
+import { isSameProcess, mountPoints, processExists, unmount } from "@berth/sys";
 import { removeBundles } from "./bundles.ts";
 
 export const REPO = resolve(import.meta.dir, "../..");
@@ -113,6 +113,8 @@ export class Daemon {
   async cleanup(): Promise<void> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) await this.kill();
     await removeContainers(this.stateDir);
+    // Image containers' overlays, should a failed test leave one: rm must never walk into a mounted root.
+    for (const mount of mountsUnder(this.stateDir)) unmount(mount);
     rmSync(this.stateDir, { recursive: true, force: true });
   }
 }
@@ -126,6 +128,11 @@ export async function removeContainers(stateDir: string): Promise<void> {
     if (shim && isSameProcess(shim.pid, shim.startTime)) process.kill(shim.pid, "SIGKILL");
     await Bun.spawn(["runc", "delete", "--force", id], { stdout: "ignore", stderr: "ignore" }).exited;
   }
+}
+
+/** Mount points below `dir`. */
+export function mountsUnder(dir: string): string[] {
+  return mountPoints().filter((m) => m.startsWith(`${dir}/`));
 }
 
 /** True while a process with this pid runs (a zombie counts as gone). */

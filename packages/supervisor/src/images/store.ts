@@ -34,6 +34,7 @@ export class ImageStore {
   /** `timeoutMs` bounds each tool run (a registry fetch included). */
   constructor(private readonly state: StateLayout, private readonly timeoutMs: number) {
     mkdirSync(state.imagesDir, { recursive: true, mode: 0o700 });
+    mkdirSync(state.trashDir, { recursive: true, mode: 0o700 });
     rmSync(state.pullsDir, { recursive: true, force: true });
     mkdirSync(state.pullsDir, { mode: 0o700 });
   }

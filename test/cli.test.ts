@@ -10,6 +10,7 @@ import { basename, dirname, join } from "node:path";
 import type { Container, Event, Process, State, Stats, TopProcess, Version } from "@berth/protocol";
 import { bundle, uid } from "./helpers/bundles.ts";
 import { type Daemon, REPO, useDaemon } from "./helpers/daemon.ts";
+import { Terminal } from "./helpers/terminal.ts";
 
 let d: Daemon;
 useDaemon((daemon) => (d = daemon));
@@ -34,62 +35,6 @@ const running = async (args = ["sleep", "1000"]) => {
   await ok(["start", id, bundle(args)]);
   return id;
 };
-
-/**
- * A terminal for the CLI: python's pty module runs the command on a pty of 30x100, relays our writes to it and
- * its output back, sets 50x120 on SIGUSR1, and exits with the command's exit status.
- */
-const RELAY = `
-import fcntl, os, pty, select, signal, struct, sys, termios
-def size(fd, rows, cols): fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-pid, master = pty.fork()
-if pid == 0:
-    size(0, 30, 100)
-    os.execvp(sys.argv[1], sys.argv[1:])
-signal.signal(signal.SIGUSR1, lambda *_: size(master, 50, 120))
-inputs = [0, master]
-while True:
-    ready = select.select(inputs, [], [])[0]
-    if 0 in ready:
-        data = os.read(0, 1024)
-        if data: os.write(master, data)
-        else: inputs.remove(0)
-    if master in ready:
-        try: data = os.read(master, 4096)
-        except OSError: break
-        if not data: break
-        os.write(1, data)
-sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
-`;
-
-class Terminal {
-  output = "";
-  readonly proc;
-  readonly exited: Promise<number>;
-
-  constructor(args: string[]) {
-    const proc = Bun.spawn(["python3", "-c", RELAY, ...cli(args)], { stdin: "pipe", stdout: "pipe", stderr: "inherit" });
-    this.proc = proc;
-    const decoder = new TextDecoder();
-    const pumped = (async () => {
-      for await (const chunk of proc.stdout) this.output += decoder.decode(chunk, { stream: true });
-    })();
-    this.exited = pumped.then(() => proc.exited);
-  }
-
-  type(keys: string): void {
-    this.proc.stdin.write(keys);
-    this.proc.stdin.flush();
-  }
-
-  async until(needle: string, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.output.includes(needle)) {
-      if (Date.now() > deadline) throw new Error(`no ${JSON.stringify(needle)} in ${JSON.stringify(this.output)}`);
-      await Bun.sleep(20);
-    }
-  }
-}
 
 test("usage errors exit 2 with a hint; --help exits 0", async () => {
   for (const args of [[], ["frobnicate"], ["containers"], ["containers", "start", "only-an-id"], ["kill", "x", "--bogus"], ["exec", "--", "ls"]]) {
@@ -238,7 +183,7 @@ test("start --from-file starts every entry, reports the bad one, shows progress 
   const file = join(dirname(dir), "containers.jsonl");
   writeFileSync(file, [{ id: a, bundlePath: basename(dir) }, { id: b, bundlePath: dir, labels: ["own=1"] }, { id: "bad", bundlePath: "missing" }]
     .map((e) => JSON.stringify(e)).join("\n"));
-  const term = new Terminal(["start", "--from-file", file, "--label", "batch=1"]);
+  const term = new Terminal(cli(["start", "--from-file", file, "--label", "batch=1"]));
   expect(await term.exited).toBe(1);
   expect(term.output).toContain("2 started, 1 failed");
   expect(term.output).toContain(`${a}\r\n${b}\r\n`);
@@ -250,7 +195,7 @@ test("start --from-file starts every entry, reports the bad one, shows progress 
 
 test("exec -it ID sh: raw input, the terminal's size and its changes, the exit status", async () => {
   const id = await running();
-  const term = new Terminal(["exec", "-it", "--pid", "sh", id, "sh"]);
+  const term = new Terminal(cli(["exec", "-it", "--pid", "sh", id, "sh"]));
   await term.until("# ");
   term.type("stty size; echo sum-$((40+2))\r");
   await term.until("sum-42");
@@ -266,7 +211,7 @@ test("exec -it ID sh: raw input, the terminal's size and its changes, the exit s
 test("attach to a terminal, and Ctrl-P Ctrl-Q detaches leaving the process running", async () => {
   const id = await running();
   expect(await ok(["exec", "--id", id, "--pid", "shell", "--tty", "--", "sh"])).toBe("shell\n");
-  const term = new Terminal(["attach", id, "--pid", "shell"]);
+  const term = new Terminal(cli(["attach", id, "--pid", "shell"]));
   await Bun.sleep(300);
   term.type("echo hello-$((1+1))\r");
   await term.until("hello-2");

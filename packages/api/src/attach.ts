@@ -1,7 +1,8 @@
 /**
  * The attach WebSocket, served by the listener itself (Bun upgrades on the server that took the request, and
  * berthd has several): GET /v1/containers/{id}/processes/{pid}/attach with Upgrade: websocket. Binary frames
- * carry stdin to the process and its output back; a text frame {"resize":{"width","height"}} resizes. The socket
+ * carry stdin to the process and its output back; a text frame {"resize":{"width","height"}} resizes, and
+ * {"closeStdin":true} closes its stdin once the input sent before it has been written. The socket
  * closes with 1000 when the process's output ends. The route is documented in routes/processes.ts.
  *
  * A client that does not read its output is never slowed down into the process (the shim does not wait for
@@ -16,7 +17,7 @@ import { errorResponse } from "./errors.ts";
 
 const ATTACH_PATH = new RegExp(`^/v1/containers/(${ID_PATTERN.slice(1, -1)})/processes/(${ID_PATTERN.slice(1, -1)})/attach$`);
 
-/** The largest text (control) frame attach reads. */
+/** The largest text (control: resize, closeStdin) frame attach reads. */
 const CONTROL_MAX = 1024;
 /** Output that may wait for one slow client, in bytes, before it is cut off (Bun's own limit is above it). */
 export const ATTACH_BUFFER_MAX = 8 << 20;
@@ -29,6 +30,8 @@ export interface AttachData {
   session?: Promise<AttachSession | undefined>;
   /** Output was dropped for this client: nothing more is sent, and it is closed with TOO_SLOW. */
   dropped?: boolean;
+  /** The frames received so far, handled one after another: a closeStdin comes after the input sent before it. */
+  handled?: Promise<void>;
 }
 
 export type Upgrade = (request: Request, server: Server<AttachData>) => Response | undefined | "not-attach";
@@ -67,24 +70,30 @@ export function attachHandlers(supervisor: Supervisor): { upgrade: Upgrade; webs
         return undefined;
       });
     },
-    async message(ws, message) {
-      const session = await ws.data.session;
-      if (!session) return;
-      try {
-        if (typeof message !== "string") return await session.write(message);
-        // A resize is a few dozen bytes: a bigger text frame is not parsed at all (a deep one would stall berthd).
-        if (message.length > CONTROL_MAX) throw new BerthError("invalid_argument", `a text frame is a resize of at most ${CONTROL_MAX} bytes`);
-        const control = JSON.parse(message) as unknown;
-        if (!Value.Check(AttachControl, control)) throw new BerthError("invalid_argument", 'expected {"resize":{"width":W,"height":H}}');
-        await session.resize(control.resize.width, control.resize.height);
-      } catch (err) {
-        ws.send(JSON.stringify({ error: { code: err instanceof BerthError ? err.code : "invalid_argument", message: (err as Error).message } }));
-      }
+    message(ws, message) {
+      ws.data.handled = (ws.data.handled ?? Promise.resolve()).then(() => handleFrame(ws, message));
     },
     async close(ws) {
       (await ws.data.session)?.close();
     },
   };
+
+  /** One frame: input bytes to the process, or a control (resize, closeStdin); an error is answered on the socket. */
+  async function handleFrame(ws: AttachSocket, message: string | Buffer): Promise<void> {
+    const session = await ws.data.session;
+    if (!session) return;
+    try {
+      if (typeof message !== "string") return await session.write(message);
+      // A control is a few dozen bytes: a bigger text frame is not parsed at all (a deep one would stall berthd).
+      if (message.length > CONTROL_MAX) throw new BerthError("invalid_argument", `a text frame is a control of at most ${CONTROL_MAX} bytes`);
+      const control = JSON.parse(message) as unknown;
+      if (!Value.Check(AttachControl, control)) throw new BerthError("invalid_argument", 'expected {"resize":{"width":W,"height":H}} or {"closeStdin":true}');
+      if ("closeStdin" in control) await session.closeStdin();
+      else await session.resize(control.resize.width, control.resize.height);
+    } catch (err) {
+      ws.send(JSON.stringify({ error: { code: err instanceof BerthError ? err.code : "invalid_argument", message: (err as Error).message } }));
+    }
+  }
   return { upgrade, websocket };
 }
 

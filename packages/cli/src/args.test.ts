@@ -54,3 +54,18 @@ test("usage errors are berth's own sentences, with the nearest option when it lo
   expect(() => parse(["--force=1"], OPTIONS)).toThrow(new UsageError("option --force takes no value"));
   expect(() => parse(["--limit"], OPTIONS)).toThrow(new UsageError("option --limit needs a value (N)"));
 });
+
+test("passThrough 0: options end at the first positional (run IMAGE CMD...); a cluster of flags may end with a value", () => {
+  const RUN = {
+    env: { type: "string", short: "e", multiple: true, help: "env" },
+    interactive: { type: "boolean", short: "i", help: "i" },
+    tty: { type: "boolean", short: "t", help: "t" },
+    name: { type: "string", help: "name" },
+  } as const;
+  const argv = ["-it", "-e", "A=1", "--name", "x", "-ie", "B=2", "--name=y", "img", "sh", "-c", "echo --name"];
+  const { values, positionals } = parse(argv, RUN, { passThrough: 0 });
+  expect(values).toEqual({ interactive: true, tty: true, env: ["A=1", "B=2"], name: "y" });
+  expect(positionals).toEqual(["img", "sh", "-c", "echo --name"]);
+  expect(parse(["-i", "--", "-x"], RUN, { passThrough: 0 }).positionals).toEqual(["-x"]);
+  expect(() => parse(["-c", "img"], RUN, { passThrough: 0 })).toThrow(UsageError);
+});

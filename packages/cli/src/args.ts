@@ -3,11 +3,12 @@
  * text of options, and UsageError (exit status 2) for everything the user typed wrong, in berth's own words with
  * a "did you mean" hint (parseArgs's own messages name its API, not berth's).
  *
- * A command that runs a command line (`exec ID CMD...`) stops reading options at its first word: everything from
- * there on is its positionals as written (`passThrough`).
+ * A command that runs a command line (`exec ID CMD...`, `run IMAGE CMD...`) stops reading options at its first
+ * word: everything from there on is its positionals as written (`passThrough`).
  */
 import { parseArgs } from "node:util";
 import { distance } from "fastest-levenshtein";
+import type { User } from "@berth/protocol";
 
 export interface OptionSpec {
   type: "string" | "boolean";
@@ -100,23 +101,26 @@ export function closestWithin(word: string, candidates: string[], max: number): 
  * are read, the rest is kept as written.
  */
 function splitAt(argv: string[], options: OptionSpecs, n: number, standsFor?: string): [string[], string[]] {
-  const takesValue = (arg: string) => {
-    if (arg.includes("=")) return false;
-    const spec = arg.startsWith("--") ? options[arg.slice(2)] : Object.values(options).find((o) => `-${o.short}` === arg);
-    return spec?.type === "string";
-  };
+  const short = new Map(Object.values(options).filter((o) => o.short).map((o) => [o.short!, o]));
   let seen = 0;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") return [argv.slice(0, i), argv.slice(i + 1)];
     if (arg.startsWith("-") && arg !== "-") {
       if (standsFor && (arg === `--${standsFor}` || arg.startsWith(`--${standsFor}=`))) n--;
-      if (takesValue(arg)) i++;
+      if (takesNextWord(arg, options, short)) i++;
       continue;
     }
     if (seen++ === n) return [argv.slice(0, i), argv.slice(i)];
   }
   return [argv, []];
+}
+
+/** `--name VALUE`, or a cluster of short flags whose last one takes a value and no attached text (`-e K=V`, `-ie K=V`). */
+function takesNextWord(arg: string, options: OptionSpecs, short: Map<string, OptionSpec>): boolean {
+  if (arg.startsWith("--")) return !arg.includes("=") && options[arg.slice(2)]?.type === "string";
+  const flags = [...arg.slice(1)];
+  return short.get(flags.at(-1)!)?.type === "string" && flags.slice(0, -1).every((c) => short.get(c)?.type === "boolean");
 }
 
 /** `--memory-limit -1` reads as the value -1, not as an unknown option `-1`; likewise any value of a `flagValues` option. */
@@ -151,6 +155,13 @@ export function optionsHelp(options: OptionSpecs): string {
 export function integer(name: string, value: string): number {
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} must be a non-negative integer, not ${JSON.stringify(value)}`);
   return Number(value);
+}
+
+/** A numeric user from `--user UID[:GID]` (the group defaults to 0). */
+export function parseUser(value: string): User {
+  const m = /^(\d+)(?::(\d+))?$/.exec(value);
+  if (!m) throw new UsageError(`--user takes a numeric UID[:GID], not ${JSON.stringify(value)}`);
+  return { uid: Number(m[1]), gid: Number(m[2] ?? 0) };
 }
 
 /** "K=V" pairs from a repeatable flag, checked for their "=". */

@@ -4,8 +4,9 @@
  *
  * Output comes from the attach WebSocket: what the process writes from now on. For a process the CLI has just
  * started (`--attach`), it comes from the captured log followed from its start instead, so nothing written before
- * the socket was up is lost. Input goes over the socket when the process can read it (a terminal, or a stdin
- * FIFO). With a terminal, the CLI's terminal is in raw mode, its size is sent at once (a shell redraws its
+ * the socket was up is lost; input does not wait for that log's first bytes (berthd answers a follow only once
+ * there is output, and a process such as `cat` writes nothing before it reads). Input goes over the socket when
+ * the process can read it (a terminal, or a stdin FIFO). With a terminal, the CLI's terminal is in raw mode, its size is sent at once (a shell redraws its
  * prompt) and on every SIGWINCH as a text frame {"resize":…}, and Ctrl-P Ctrl-Q detaches, leaving it running.
  */
 import { type AttachControl, BerthError, type Process } from "@berth/protocol";
@@ -20,15 +21,21 @@ export interface AttachOptions {
   process: Process;
   /** Follow the captured output from the process's start (for a process just started). */
   fromStart: boolean;
+  /** Send the CLI's stdin to the process when it can read it (default true); false for `run -t` without `-i`. */
+  input?: boolean;
+  /** When the CLI's stdin ends (no terminal), close the process's stdin too, so it sees EOF (`run -i`). */
+  closeStdinAtEof?: boolean;
 }
 
 type Outcome = "ended" | "detached";
 
-export async function attach(client: BerthClient, { id, process: proc, fromStart }: AttachOptions): Promise<number> {
+export async function attach(client: BerthClient, options: AttachOptions): Promise<number> {
+  const { id, process: proc, fromStart, input = true, closeStdinAtEof = false } = options;
   const { pid, terminal } = proc;
   const stopLog = new AbortController();
-  const log = fromStart ? await capturedLog(client, id, pid, stopLog.signal) : undefined;
-  const takesInput = terminal || proc.stdin !== "";
+  // The shim captures output (into the log) when the process was given no stdout path.
+  const log = fromStart && proc.stdout === "" ? client.logs(id, pid, { follow: true }, stopLog.signal) : undefined;
+  const takesInput = input && (terminal || proc.stdin !== "");
   // Without a terminal, output going to the client's own paths is not seen by the shim: there is nothing to show.
   const socketOutput = !log && (terminal || proc.stdout === "");
   const socket = takesInput || socketOutput ? await openSocket(client, id, pid) : undefined;
@@ -38,13 +45,13 @@ export async function attach(client: BerthClient, { id, process: proc, fromStart
   let outcome: Outcome;
   try {
     const ends: Promise<Outcome>[] = [];
-    if (log) ends.push(pump(log, print));
+    if (log) ends.push(log.then((stream) => pump(stream, print)));
     if (socket) {
       const closed = watchSocket(socket, socketOutput ? print : undefined);
       if (socketOutput) ends.push(closed);
       else closed.catch(() => {}); // input only: the log says when output ends
       if (terminal) cleanups.push(forwardSize(socket));
-      if (takesInput) ends.push(forwardInput(socket, terminal, cleanups));
+      if (takesInput) ends.push(forwardInput(socket, terminal, cleanups, closeStdinAtEof && !terminal));
     }
     // Output the shim does not see (the client's own paths, no terminal): only the exit ends the session.
     if (!log && !socketOutput) ends.push(client.wait(id, pid).then(() => "ended" as const));
@@ -54,6 +61,7 @@ export async function attach(client: BerthClient, { id, process: proc, fromStart
     for (const cleanup of cleanups.reverse()) cleanup();
     socket?.close(1000, "client done");
     stopLog.abort();
+    log?.catch(() => {}); // aborted, or refused after the session ended another way
   }
   if (outcome === "detached") {
     process.stderr.write(`\nberth: detached from process ${pid} of container ${id}; it keeps running\n`);
@@ -61,16 +69,6 @@ export async function attach(client: BerthClient, { id, process: proc, fromStart
   }
   const { status } = await waiting(`waiting for process ${pid} of container ${id} to exit`, client.wait(id, pid));
   return status;
-}
-
-/** The log stream from the start, or undefined when the output is not captured (it goes to the client's paths). */
-async function capturedLog(client: BerthClient, id: string, pid: string, signal: AbortSignal): Promise<ReadableStream<Uint8Array> | undefined> {
-  try {
-    return await client.logs(id, pid, { follow: true }, signal);
-  } catch (err) {
-    if (err instanceof BerthError && err.code === "failed_precondition") return undefined;
-    throw err;
-  }
 }
 
 async function pump(stream: ReadableStream<Uint8Array>, print: (chunk: Uint8Array) => void): Promise<Outcome> {
@@ -114,8 +112,11 @@ function forwardSize(ws: WebSocket): () => void {
   return onResize(send);
 }
 
-/** Sends stdin to the process (raw, with detach keys, for a terminal); resolves "detached" on Ctrl-P Ctrl-Q. */
-function forwardInput(ws: WebSocket, terminal: boolean, cleanups: (() => void)[]): Promise<Outcome> {
+/**
+ * Sends stdin to the process (raw, with detach keys, for a terminal); resolves "detached" on Ctrl-P Ctrl-Q. With
+ * `closeAtEof`, the end of stdin closes the process's stdin, on the same socket so it follows the last input.
+ */
+function forwardInput(ws: WebSocket, terminal: boolean, cleanups: (() => void)[], closeAtEof = false): Promise<Outcome> {
   const keys = terminal ? new DetachKeys() : undefined;
   if (terminal) cleanups.push(enterRawMode());
   return new Promise((resolve) => {
@@ -124,9 +125,15 @@ function forwardInput(ws: WebSocket, terminal: boolean, cleanups: (() => void)[]
       if (forward.length && ws.readyState === WebSocket.OPEN) ws.send(forward);
       if (detach) resolve("detached");
     };
+    const onEnd = () => {
+      const control: AttachControl = { closeStdin: true };
+      if (closeAtEof && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(control));
+    };
     process.stdin.on("data", onData);
+    process.stdin.on("end", onEnd);
     cleanups.push(() => {
       process.stdin.off("data", onData);
+      process.stdin.off("end", onEnd);
       process.stdin.pause();
     });
   });

@@ -5,9 +5,9 @@
  */
 import {
   type AddProcess, BerthError, type Checkpoint, type CheckpointQuery, type Container, type ContainerPatch,
-  type CreateCheckpoint, type CreateContainer, type ErrorBody, type Event, type EventsQuery, isErrorCode, type LogsQuery,
-  type Process, type ProcessPatch, readSse, type SignalRequest, type State, type Stats, type TopProcess, type Version,
-  type WaitResult,
+  type CreateCheckpoint, type CreateContainer, type ErrorBody, type Event, type EventsQuery, type Image, isErrorCode,
+  type LogsQuery, type Process, type ProcessPatch, readSse, type SignalRequest, type State, type Stats, type TopProcess,
+  type Version, type WaitResult,
 } from "@berth/protocol";
 import type { Endpoint } from "./endpoint.ts";
 
@@ -57,6 +57,9 @@ export class BerthClient {
     ws.binaryType = "arraybuffer";
     return ws;
   }
+
+  images = () => this.json<Image[]>("GET", "/v1/images");
+  removeImage = (digest: string) => this.send("DELETE", `/v1/images/${segment(digest)}`);
 
   checkpoints = (id: string, query: CheckpointQuery) => this.json<Checkpoint[]>("GET", `${containerPath(id)}/checkpoints`, { query });
   createCheckpoint = (id: string, body: CreateCheckpoint) => this.json<Checkpoint>("POST", `${containerPath(id)}/checkpoints`, { body });

@@ -9,11 +9,13 @@ import { completion } from "./commands/completion.ts";
 import { containers } from "./commands/containers.ts";
 import { events } from "./commands/events.ts";
 import { exec } from "./commands/exec.ts";
+import { image, images } from "./commands/images.ts";
 import { processCommands } from "./commands/processes.ts";
+import { run as runCommand } from "./commands/run.ts";
 import { systemCommands } from "./commands/system.ts";
 
 const tree: Tree = {
-  entries: [...systemCommands, containers, exec, ...processCommands, events, checkpoints, completion],
+  entries: [...systemCommands, containers, runCommand, exec, ...processCommands, images, image, events, checkpoints, completion],
   shortcuts: containers,
 };
 

@@ -1,7 +1,7 @@
 /** The CLI's own terminal: its size, raw mode (restored at exit whatever happens), and size changes (SIGWINCH). */
 import type { AttachControl } from "@berth/protocol";
 
-export type Size = AttachControl["resize"];
+export type Size = Extract<AttachControl, { resize: unknown }>["resize"];
 
 export function terminalSize(): Size | undefined {
   const tty = [process.stdout, process.stderr].find((s) => s.isTTY);

@@ -57,8 +57,9 @@ export const LogsQuery = T.Object({
 });
 export type LogsQuery = Static<typeof LogsQuery>;
 
-/** A text frame on the attach WebSocket. */
-export const AttachControl = T.Object({
-  resize: T.Object({ width: T.Integer({ minimum: 1, description: "columns" }), height: T.Integer({ minimum: 1, description: "rows" }) }),
-});
+/** A text frame of the attach WebSocket: resize the terminal, or close the process's stdin after what was sent. */
+export const AttachControl = T.Union([
+  T.Object({ resize: T.Object({ width: T.Integer({ minimum: 1, description: "columns" }), height: T.Integer({ minimum: 1, description: "rows" }) }) }),
+  T.Object({ closeStdin: T.Literal(true, { description: "close the process's stdin once the input sent before it is written" }) }),
+]);
 export type AttachControl = Static<typeof AttachControl>;

@@ -14,6 +14,8 @@ export interface AttachSink {
 export interface AttachSession {
   write(data: Uint8Array): Promise<void>;
   resize(width: number, height: number): Promise<void>;
+  /** Closes the process's stdin, after every write sent before (one connection keeps them in order). */
+  closeStdin(): Promise<void>;
   close(): void;
 }
 
@@ -42,6 +44,7 @@ export async function openAttach(layout: ContainerLayout, pid: string, sink: Att
   return {
     write: async (data) => void (await rpc.call("write", { pid, data: Buffer.from(data).toString("base64") })),
     resize: async (width, height) => void (await rpc.call("resize", { pid, width, height })),
+    closeStdin: async () => void (await rpc.call("closeStdin", { pid })),
     close: () => rpc.close(),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { AddProcess } from "@berth/protocol";
-import { pairs, UsageError } from "../args.ts";
+import { pairs, parseUser, UsageError } from "../args.ts";
 import { attach } from "../attach.ts";
 import { command, JSON_OPTION } from "../command.ts";
 import { json, line } from "../output.ts";
@@ -71,12 +71,6 @@ function withEnv(base: string[], set: string[]): string[] {
   const key = (kv: string) => kv.slice(0, kv.indexOf("="));
   const keys = new Set(set.map(key));
   return [...base.filter((kv) => !keys.has(key(kv))), ...set];
-}
-
-function parseUser(value: string): NonNullable<AddProcess["user"]> {
-  const m = /^(\d+)(?::(\d+))?$/.exec(value);
-  if (!m) throw new UsageError(`--user takes a numeric UID[:GID], not ${JSON.stringify(value)}`);
-  return { uid: Number(m[1]), gid: Number(m[2] ?? 0) };
 }
 
 function parseRlimit(value: string): NonNullable<AddProcess["rlimits"]>[number] {

@@ -33,7 +33,6 @@ const OPTIONS = {
 
 export const start = command({
   name: "start",
-  aliases: ["run"],
   summary: "Start a container from an OCI bundle; returns once its init runs and prints its id",
   details: [
     "The bundle path is made absolute. With --attach, berth shows the init's output from its start, sends your input",

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Installs whatever is missing for Berth on Debian (Bun, runc, busybox-static, the npm packages), builds the
-# shim binary and the busybox rootfs with a demo bundle. Idempotent: a second run does only what is missing.
+# Installs whatever is missing for Berth on Debian (Bun, runc, busybox-static, skopeo and umoci for images, the npm
+# packages), builds the shim binary and the busybox rootfs with a demo bundle. Idempotent: a second run does only
+# what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
 command -v runc >/dev/null || need_apt+=(runc)
 dpkg -s busybox-static >/dev/null 2>&1 || need_apt+=(busybox-static)
+# images: skopeo fetches them (registries, OCI layouts, docker archives), umoci unpacks them
+command -v skopeo >/dev/null || need_apt+=(skopeo)
+command -v umoci >/dev/null || need_apt+=(umoci)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian's packages"
   apt-get update -qq

@@ -50,10 +50,12 @@ test("in a pty: Ctrl-P Ctrl-Q detaches from an image container and leaves it run
   expect((await d.json("DELETE", `/v1/containers/${id}?force=true`)).status).toBe(204);
 });
 
-test("with pipes: output and exit status, the image's own command, -i feeding stdin to the end, --rm", async () => {
+test("with pipes: output and exit status, images by path, the image's own command, -i feeding stdin to the end, --rm", async () => {
   expect(await berth(["run", "--rootfs", rootfs, "sh", "-c", "echo out; echo err >&2; exit 3"])).toMatchObject({ code: 3, stdout: "out\nerr\n" });
   expect(await berth(["run", image])).toMatchObject({ code: 0, stdout: "image says hi\n" });
-  expect(await berth(["run", `docker-archive:${dockerArchive(image)}`, "sh", "-c", "echo $FROM"])).toMatchObject({ code: 0, stdout: "image\n" });
+  // a bare path: an OCI layout dir (with a tag), an archive file
+  expect(await berth(["run", `${image}:latest`, "echo", "tagged"])).toMatchObject({ code: 0, stdout: "tagged\n" });
+  expect(await berth(["run", dockerArchive(image), "sh", "-c", "echo $FROM"])).toMatchObject({ code: 0, stdout: "image\n" });
   expect(await berth(["run", "-i", "--rootfs", rootfs, "sh", "-c", "wc -l; exit 7"], "a\nb\nc\n")).toMatchObject({ code: 7, stdout: "3\n" });
   const id = uid("rm");
   expect(await berth(["run", "--rm", "--name", id, "--rootfs", rootfs, "true"])).toMatchObject({ code: 0, stderr: "" });

@@ -42,8 +42,9 @@ export const run = command({
   summary: "Run a command in a new container from an image or a root filesystem; no bundle needed",
   details: [
     "IMAGE is anything skopeo can read: oci:DIR[:TAG] (an OCI layout), docker-archive:FILE (docker save),",
-    "docker://NAME[:TAG] (a registry, network permitting). A bare NAME is docker://NAME; a directory with an",
-    "index.json is oci:DIR, any other existing file docker-archive:FILE. Relative paths are made absolute.",
+    "docker://NAME[:TAG] (a registry, network permitting). Without a transport, a directory with an index.json",
+    "is oci:DIR (DIR:TAG too), another existing file docker-archive:FILE, anything else docker://NAME.",
+    "Relative paths are made absolute.",
     "berthd stores each image once (berth images) and gives every container an overlay of its own on it.",
     "",
     "CMD replaces the image's command (its entrypoint stays); without one the image's runs, else sh.",
@@ -134,7 +135,10 @@ export function imageReference(arg: string): string {
     return PATH_TRANSPORTS.has(transport) ? `${transport}:${absolute(arg.slice(colon + 1))}` : arg;
   }
   const path = absolute(arg);
-  if (existsSync(path)) return statSync(path).isDirectory() && existsSync(join(path, "index.json")) ? `oci:${path}` : `docker-archive:${path}`;
+  const isLayout = (dir: string) => existsSync(join(dir, "index.json"));
+  if (existsSync(path)) return statSync(path).isDirectory() && isLayout(path) ? `oci:${path}` : `docker-archive:${path}`;
+  const tagged = /^(.+):([\w][\w.-]*)$/.exec(arg);
+  if (tagged && isLayout(absolute(tagged[1]!))) return `oci:${absolute(tagged[1]!)}:${tagged[2]}`;
   return `docker://${arg}`;
 }
 

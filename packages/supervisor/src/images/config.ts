@@ -1,9 +1,4 @@
-/**
- * The OCI image config (image-spec config.md): the part a container's process is built from, and its reading
- * from the layout skopeo wrote (index.json → manifest → config digest).
- */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+/** The OCI image config (image-spec config.md): the part a container's process is built from. */
 
 /** The image config's `config` object: how the image wants its process run. Every field may be missing. */
 export interface ImageProcessConfig {
@@ -24,12 +19,4 @@ export function processConfigOf(raw: Buffer): ImageProcessConfig | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The config digest of the one image in an OCI layout that skopeo wrote. */
-export function layoutConfigDigest(layoutDir: string): string {
-  const blob = (digest: string) => JSON.parse(readFileSync(join(layoutDir, "blobs", ...digest.split(":")), "utf8"));
-  const index = JSON.parse(readFileSync(join(layoutDir, "index.json"), "utf8")) as { manifests: { digest: string }[] };
-  const manifest = blob(index.manifests[0]!.digest) as { config: { digest: string } };
-  return manifest.config.digest;
 }

@@ -14,6 +14,16 @@ afterAll(() => {
   removeImages();
 });
 
+test("a docker-archive is stored under its source config's digest; the OCI layout it came from is the same image", async () => {
+  const other = ociImage({ cmd: ["sh"], env: ["B=2"] });
+  const archived = await store.ensure(`docker-archive:${dockerArchive(other)}`);
+  expect(archived.config).toEqual({ Cmd: ["sh"], Env: ["B=2"] });
+  expect(existsSync(join(archived.layout.rootfs, "bin", "busybox"))).toBe(true);
+  expect((await store.ensure(`oci:${other}:latest`)).digest).toBe(archived.digest);
+  expect(store.get(archived.digest).references).toHaveLength(2);
+  store.remove(archived.digest, []);
+});
+
 test("an OCI layout is unpacked once per digest; a docker-archive of the same image is the same image", async () => {
   const first = await store.ensure(`oci:${layout}:latest`);
   expect(first.digest).toMatch(/^sha256:[0-9a-f]{64}$/);

@@ -4,15 +4,17 @@
  * rootfs only as the lower layer of their overlay. An image is named by the sha256 of its config blob (docker's
  * image id), read first with `skopeo inspect --raw --config`, so an image already stored is never fetched again,
  * whatever transport names it. A fetch works in a dir of its own under `<state>/pulls/` and is renamed into place
- * when complete; concurrent creates of one image share one fetch. Removal refuses an image containers use.
+ * when complete; concurrent creates of one image share one fetch. Removal refuses an image containers use. (A tag
+ * that moves to another image between the inspect and the copy goes unnoticed: the copy cannot be checked against
+ * the digest, since converting a docker image to OCI rewrites its config.)
  */
 import { createHash } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { BerthError, DIGEST_PATTERN, type Image, nowRfc3339, wrapError } from "@berth/protocol";
 import { type ImageLayout, readJson, type StateLayout, writeFileDurable } from "@berth/state";
-import { type ImageProcessConfig, layoutConfigDigest, processConfigOf } from "./config.ts";
+import { type ImageProcessConfig, processConfigOf } from "./config.ts";
 import { checkReference } from "./reference.ts";
 import { runTool } from "./tool.ts";
 
@@ -51,7 +53,7 @@ export class ImageStore {
     if (!existsSync(layout.record)) {
       let fetch = this.fetching.get(digest);
       if (!fetch) {
-        fetch = this.fetch(reference, digest).finally(() => this.fetching.delete(digest));
+        fetch = this.fetch(reference, digest, raw).finally(() => this.fetching.delete(digest));
         this.fetching.set(digest, fetch);
       }
       await fetch;
@@ -87,23 +89,23 @@ export class ImageStore {
     rm(trash, { recursive: true, force: true }).catch(() => {});
   }
 
-  /** skopeo copies the image into an OCI layout of its own, umoci unpacks it; the result is renamed into the store. */
-  private async fetch(reference: string, digest: string): Promise<void> {
+  /**
+   * skopeo copies the image into an OCI layout of its own, umoci unpacks it; the result is renamed into the store
+   * with `config`, the config as the source has it. (Converting a docker image to OCI rewrites its config blob, so
+   * the copy's own config digest may differ: the store goes by the source's.)
+   */
+  private async fetch(reference: string, digest: string, config: Buffer): Promise<void> {
     const work = join(this.state.pullsDir, String(++this.fetches));
     const layoutRef = `${join(work, "layout")}:image`;
     mkdirSync(work, { mode: 0o700 });
     try {
       const what = `fetch image ${reference}`;
       await runTool(["skopeo", "copy", "--quiet", reference, `oci:${layoutRef}`], { what, code: "invalid_argument", timeoutMs: this.timeoutMs });
-      // A tag may have moved between the inspect and the copy: what is stored must be what the digest says.
-      const copied = layoutConfigDigest(join(work, "layout"));
-      if (copied !== digest) throw new BerthError("unavailable", `${what}: it changed while being fetched (${digest}, then ${copied}); try again`);
       await runTool(["umoci", "unpack", "--image", layoutRef, join(work, "bundle")], { what: `unpack image ${reference}`, code: "internal", timeoutMs: this.timeoutMs });
       const image = join(work, "image");
       mkdirSync(image, { mode: 0o700 });
       renameSync(join(work, "bundle", "rootfs"), join(image, "rootfs"));
-      const blob = join(work, "layout", "blobs", "sha256", digest.slice("sha256:".length));
-      renameSync(blob, join(image, "config.json"));
+      writeFileSync(join(image, "config.json"), config);
       const record: Image = { digest, references: [], size: sizeOf(join(image, "rootfs")), createdAt: nowRfc3339() };
       writeFileDurable(join(image, "image.json"), JSON.stringify(record));
       renameSync(image, this.state.image(digest).dir);

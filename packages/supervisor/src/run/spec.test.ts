@@ -67,3 +67,8 @@ test("image users: numeric, by name, with a group by name or number; unknown nam
 test("mergeEnv replaces a variable in place and appends new ones", () => {
   expect(mergeEnv(["A=1", "B=2"], ["B=3", "C=4", "A=5"])).toEqual(["A=5", "B=3", "C=4"]);
 });
+
+test("the hostname is the id, cut to what sethostname takes", () => {
+  const id = `h${"x".repeat(127)}`;
+  expect(buildSpec({ request: { id, rootfs: root }, root, lookupRoot: root }).hostname).toBe(id.slice(0, 64));
+});

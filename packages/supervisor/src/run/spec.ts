@@ -2,13 +2,17 @@
  * The spec of a bundle berthd writes, in three layers: runc's default spec (default-spec.ts), then the image
  * config's Entrypoint, Cmd, Env, WorkingDir and User, then the create's own fields (process, mounts, resources,
  * readonlyRootfs). Environment variables merge by name, a later layer winning; `process.args` replaces the
- * image's Cmd and keeps its Entrypoint in front, as `docker run IMAGE CMD` does. The hostname is the container id.
+ * image's Cmd and keeps its Entrypoint in front, as `docker run IMAGE CMD` does. The hostname is the container id
+ * (its first 64 characters).
  */
 import type { CreateContainer } from "@berth/protocol";
 import type { ImageProcessConfig } from "../images/config.ts";
 import { linuxResources } from "@berth/runtime";
 import { defaultSpec, type OciSpec } from "./default-spec.ts";
 import { resolveUser } from "./users.ts";
+
+/** sethostname(2) takes at most 64 bytes; an id may have 128. */
+const HOST_NAME_MAX = 64;
 
 export interface SpecInput {
   request: CreateContainer;
@@ -39,7 +43,7 @@ export function buildSpec({ request, root, lookupRoot, image }: SpecInput): OciS
   if (asked.user) p.user = asked.user;
   p.terminal = asked.terminal ?? false;
   spec.root = { path: root, readonly: request.readonlyRootfs ?? false };
-  spec.hostname = request.id;
+  spec.hostname = request.id.slice(0, HOST_NAME_MAX);
   for (const m of request.mounts ?? []) {
     spec.mounts.push({ destination: m.destination, type: "bind", source: m.source, options: ["rbind", ...(m.readonly ? ["ro"] : [])] });
   }

@@ -1,16 +1,16 @@
 /**
  * `berth run` and `berth images` as a user drives them, against a real berthd: in the foreground on a real pty
  * (a shell, the container's exit status as berth's, Ctrl-P Ctrl-Q detaching), with pipes (-i, exit statuses,
- * --rm), detached with the run flags landing in the bundle berthd wrote, images named by path, and the image
- * store listed and pruned.
+ * --rm), detached with the run flags landing in the bundle berthd wrote (and with --rm, removed by berthd once it
+ * exits), images named by path, and the image store listed and pruned.
  */
 import { afterAll, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Container, Image } from "@berth/protocol";
 import { ensureRootfs } from "../scripts/bundle.ts";
 import { uid } from "./helpers/bundles.ts";
-import { type Daemon, REPO, useDaemon } from "./helpers/daemon.ts";
+import { type Daemon, isExit, mountsUnder, REPO, useDaemon } from "./helpers/daemon.ts";
 import { dockerArchive, ociImage, removeImages } from "./helpers/images.ts";
 import { Terminal } from "./helpers/terminal.ts";
 
@@ -57,6 +57,9 @@ test("with pipes: output and exit status, images by path, the image's own comman
   expect(await berth(["run", `${image}:latest`, "echo", "tagged"])).toMatchObject({ code: 0, stdout: "tagged\n" });
   expect(await berth(["run", dockerArchive(image), "sh", "-c", "echo $FROM"])).toMatchObject({ code: 0, stdout: "image\n" });
   expect(await berth(["run", "-i", "--rootfs", rootfs, "sh", "-c", "wc -l; exit 7"], "a\nb\nc\n")).toMatchObject({ code: 7, stdout: "3\n" });
+  const kept = uid("kept");
+  expect((await berth(["run", "--name", kept, "--rootfs", rootfs, "sh", "-c", "exit 2"])).code).toBe(2);
+  expect((await d.json<Container>("GET", `/v1/containers/${kept}`)).body).toMatchObject({ status: "stopped", exitStatus: 2 });
   const id = uid("rm");
   expect(await berth(["run", "--rm", "--name", id, "--rootfs", rootfs, "true"])).toMatchObject({ code: 0, stderr: "" });
   expect((await d.json("GET", `/v1/containers/${id}`)).status).toBe(404);
@@ -81,9 +84,10 @@ test("detached: the run flags land in the bundle berthd wrote; the id is made up
 
 test("images lists the store; image rm takes a digest prefix and refuses an image in use", async () => {
   const id = uid("img");
-  expect((await berth(["run", "-d", "--name", id, image, "sleep", "1000"])).code).toBe(0);
+  const own = ociImage({ cmd: ["sleep", "1000"], env: ["ONLY=here"] }); // used by this test's container alone
+  expect((await berth(["run", "-d", "--name", id, own])).code).toBe(0);
   const listed = JSON.parse((await berth(["images", "--json"])).stdout) as Image[];
-  const mine = listed.find((i) => i.references.includes(`oci:${image}`))!;
+  const mine = listed.find((i) => i.references.includes(`oci:${own}`))!;
   const rows = (await berth(["images"])).stdout.split("\n");
   expect(rows[0]).toMatch(/^DIGEST\s+SIZE\s+CREATED\s+REFERENCES$/);
   const short = mine.digest.slice(7, 19);
@@ -98,4 +102,19 @@ test("images lists the store; image rm takes a digest prefix and refuses an imag
 test("usage errors: no image, or a malformed volume", async () => {
   expect((await berth(["run"])).code).toBe(2);
   expect((await berth(["run", "-v", "nocolon", "--rootfs", rootfs])).stderr).toContain("--volume takes SRC:DST[:ro]");
+});
+
+test("-d --rm: berthd removes the container once it has exited (autoRemove), its overlay and state dir with it", async () => {
+  const id = uid("drm");
+  const events = d.events(`id=${id}&after=0`);
+  await events.ready;
+  expect(await berth(["run", "-d", "--rm", "--name", id, image, "sh", "-c", "exit 4"])).toMatchObject({ code: 0, stdout: `${id}\n` });
+  expect((await events.until(isExit("init", id))).at(-1)!.data.status).toBe(4);
+  events.close();
+  // Removed once the runtime delete is done, which follows the exit event.
+  const dir = join(d.stateDir, "containers", id);
+  for (const deadline = Date.now() + 30_000; existsSync(dir) && Date.now() < deadline; ) await Bun.sleep(10);
+  expect(existsSync(dir)).toBe(false);
+  expect((await d.json("GET", `/v1/containers/${id}`)).status).toBe(404);
+  expect(mountsUnder(dir)).toEqual([]);
 });

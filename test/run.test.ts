@@ -42,6 +42,15 @@ async function outputUntil(daemon: Daemon, id: string, marker: string): Promise<
   return text;
 }
 
+/** Waits until `ready()` holds: a state on disk with no event of its own. */
+async function until(ready: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ready()) {
+    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms`);
+    await Bun.sleep(20);
+  }
+}
+
 async function create(daemon: Daemon, body: Record<string, unknown>): Promise<Container> {
   const res = await daemon.json<Container>("POST", "/v1/containers", body);
   if (res.status !== 201) throw new Error(`create: ${res.status} ${JSON.stringify(res.body)}`);
@@ -116,6 +125,22 @@ test("an image container runs the image's config over an overlay that goes with 
   expect(mountsUnder(d.stateDir)).toEqual([]);
   expect(existsSync(layout.dir)).toBe(false);
   expect((await d.json<Image[]>("GET", "/v1/images")).body.map((i) => i.digest)).toContain(created.image!.digest);
+});
+
+test("an image container that exits on its own loses its overlay at its cleanup, and stays listed stopped until DELETE", async () => {
+  const id = uid("exits");
+  const events = d.events(`id=${id}`);
+  await events.ready;
+  await create(d, { id, image: `oci:${image}`, process: { args: ["sh", "-c", "echo bye > /left; exit 3"], user: { uid: 0, gid: 0 } } });
+  await events.until(isExit("init", id));
+  events.close();
+  const layout = layoutOf(d, id);
+  await until(() => existsSync(layout.cleaned));
+  expect(mountsUnder(d.stateDir)).toEqual([]);
+  expect(readFileSync(join(layout.overlayUpper, "left"), "utf8")).toBe("bye\n"); // its changes stay with it
+  expect((await d.json<Container>("GET", `/v1/containers/${id}`)).body).toMatchObject({ status: "stopped", exitStatus: 3 });
+  expect((await d.json("DELETE", `/v1/containers/${id}`)).status).toBe(204);
+  expect(existsSync(layout.dir)).toBe(false);
 });
 
 test("a docker-archive of the same image is the same stored image, and runs with the request's command", async () => {
@@ -193,7 +218,11 @@ test("SIGKILL of berthd: a running image container keeps its overlay; one that e
     const events: EventStream = own.events("after=0");
     await events.until(isExit("init", gone));
     events.close();
+    // The exit goes out first; the cleanup (runtime delete, overlay) follows, and marks the container cleaned.
+    await until(() => existsSync(layoutOf(own, gone).cleaned));
     expect(mountsUnder(own.stateDir)).toEqual([layoutOf(own, keep).rootfsMount]);
+    expect((await own.json<Container>("GET", `/v1/containers/${gone}`)).body).toMatchObject({ status: "stopped", exitStatus: 137 });
+    expect((await own.json("DELETE", `/v1/containers/${gone}`)).status).toBe(204);
     expect((await own.json<Container>("GET", `/v1/containers/${keep}`)).body.status).toBe("running");
     await removeAndWait(own, keep);
     expect(mountsUnder(own.stateDir)).toEqual([]);

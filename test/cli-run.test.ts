@@ -92,6 +92,11 @@ test("images lists the store; image rm takes a digest prefix and refuses an imag
   expect(rows[0]).toMatch(/^DIGEST\s+SIZE\s+CREATED\s+REFERENCES$/);
   const short = mine.digest.slice(7, 19);
   expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^${short}\\s+\\d`)));
+  // Completion offers the short digests, as images prints them; an IMAGE is completed as a file name.
+  const complete = (...words: string[]) => Bun.spawnSync([process.execPath, MAIN, "__complete", "--address", `unix://${d.socket}`, ...words]).stdout.toString();
+  expect(complete("image", "rm", short.slice(0, 6)).split("\n")).toEqual(["words", expect.stringMatching(new RegExp(`^${short}\t.*oci:${own}`)), ""]);
+  expect(complete("run", "-it", "")).toBe("files\n");
+  expect(complete("run", own, "")).toBe("words\n");
   const refused = await berth(["image", "rm", short]);
   expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining(`containers use it: ${id}`)]);
   expect((await berth(["delete", "--force", id])).code).toBe(0);

@@ -2,12 +2,12 @@
  * Gives the OpenAPI document's enums their descriptions back. @elysiajs/openapi turns a TypeBox union of literals
  * into `{type: "string", enum: [...]}` and drops the union's description on the way; this puts it back, matching
  * each enum by its values against the protocol's unions (ContainerStatus, ProcessStatus, EventType, the PATCH's
- * status). The document is changed in place, once: the plugin caches it.
+ * status, a restart policy). The document is changed in place, once: the plugin caches it.
  */
 import type { TSchema } from "elysia";
-import { ContainerPatch, ContainerStatus, EventType, ProcessStatus } from "@berth/protocol";
+import { ContainerPatch, ContainerStatus, EventType, ProcessStatus, Restart } from "@berth/protocol";
 
-const UNIONS: TSchema[] = [ContainerStatus, ProcessStatus, EventType, ContainerPatch.properties.status];
+const UNIONS: TSchema[] = [ContainerStatus, ProcessStatus, EventType, ContainerPatch.properties.status, Restart.properties.policy];
 
 const key = (values: unknown[]) => JSON.stringify(values);
 

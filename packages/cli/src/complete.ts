@@ -7,16 +7,19 @@
  *   files              the shell completes file names itself
  *
  * It knows the command tree (groups, aliases, the containers shortcuts), which options take a value, the
- * synopsis of each command (ID, BUNDLE, FILE...), that a command line after `exec ID` is the user's own, and asks
- * berthd for container ids (with the --address and --token-file typed so far); an unreachable berthd gives none.
+ * synopsis of each command (ID, BUNDLE, FILE, IMAGE, DIGEST...), that a command line after `exec ID` or `run IMAGE`
+ * is the user's own, and asks berthd for container ids and image digests (with the --address and --token-file
+ * typed so far); an unreachable berthd gives none.
  */
 import type { OptionSpecs } from "./args.ts";
 import { BerthClient } from "./client.ts";
 import { type Command, type Entry, GLOBAL_OPTIONS, isGroup, names } from "./command.ts";
 import type { Tree } from "./cli.ts";
 import { toEndpoint } from "./cli.ts";
+import { shortDigest } from "./commands/images.ts";
 
-const PATH_ARGS = new Set(["FILE", "DIR", "PATH", "BUNDLE"]);
+/** Words completed as file names; an IMAGE is most often a path here (an OCI layout dir, a docker-archive file). */
+const PATH_ARGS = new Set(["FILE", "DIR", "PATH", "BUNDLE", "IMAGE"]);
 
 export interface Candidate {
   value: string;
@@ -25,7 +28,7 @@ export interface Candidate {
 
 export type Completion = { kind: "files" } | { kind: "words"; candidates: Candidate[] };
 
-type Want = "files" | "ids" | "nothing" | { options: OptionSpecs } | { entries: Entry[] } | { choices: string[] };
+type Want = "files" | "ids" | "digests" | "nothing" | { options: OptionSpecs } | { entries: Entry[] } | { choices: string[] };
 
 /** What may come at the cursor, given the words before it and the word at it. */
 export async function complete(tree: Tree, words: string[]): Promise<Completion> {
@@ -74,7 +77,8 @@ export async function complete(tree: Tree, words: string[]): Promise<Completion>
   }
   if (want === "files") return { kind: "files" };
   const candidates = want === "nothing" ? []
-    : want === "ids" ? await containerIds(globals)
+    : want === "ids" ? await fromBerthd(globals, containerIds)
+    : want === "digests" ? await fromBerthd(globals, imageDigests)
     : "options" in want ? optionCandidates(want.options)
     : "choices" in want ? want.choices.map((value) => ({ value, description: "" }))
     : entryCandidates(want.entries);
@@ -97,7 +101,7 @@ function argumentWant(cmd: Command, n: number): Want {
   const word = synopsis[n] ?? (synopsis.at(-1)?.endsWith("...") ? synopsis.at(-1) : undefined);
   const name = word?.replace(/[[\].]/g, "");
   if (cmd.choices && n === 0) return { choices: cmd.choices };
-  return name === "ID" ? "ids" : PATH_ARGS.has(name ?? "") ? "files" : "nothing";
+  return name === "ID" ? "ids" : name === "DIGEST" ? "digests" : PATH_ARGS.has(name ?? "") ? "files" : "nothing";
 }
 
 function optionCandidates(options: OptionSpecs): Candidate[] {
@@ -117,10 +121,16 @@ function shortcutsNotListed(tree: Tree): Entry[] {
   return tree.shortcuts.commands.filter((c) => !names(c).some((n) => taken.has(n)));
 }
 
-async function containerIds(globals: Record<string, string>): Promise<Candidate[]> {
+const containerIds = async (client: BerthClient) => (await client.containers()).map((c) => ({ value: c.id, description: c.status }));
+
+/** Stored images by their short digest (as `images` prints them), described by their references. */
+const imageDigests = async (client: BerthClient) =>
+  (await client.images()).map((i) => ({ value: shortDigest(i.digest), description: i.references.join(", ") }));
+
+/** Candidates asked of berthd (container ids, image digests) at the --address typed so far; none when it cannot answer. */
+async function fromBerthd(globals: Record<string, string>, ask: (client: BerthClient) => Promise<Candidate[]>): Promise<Candidate[]> {
   try {
-    const client = new BerthClient(toEndpoint(globals.address, globals["token-file"]));
-    return (await client.containers()).map((c) => ({ value: c.id, description: c.status }));
+    return await ask(new BerthClient(toEndpoint(globals.address, globals["token-file"])));
   } catch {
     return [];
   }

@@ -9,7 +9,9 @@ export const Image = T.Object({
   references: T.Array(T.String(), { description: "every image reference a create named that gave this image" }),
   size: T.Integer({ minimum: 0, description: "bytes of its unpacked files" }),
   createdAt: Timestamp,
-}, { $id: "Image" });
+}, { $id: "Image", description: "an image of berthd's store" });
 export type Image = Static<typeof Image>;
 
-export const ImageParams = T.Object({ digest: T.String({ pattern: DIGEST_PATTERN }) });
+export const ImageParams = T.Object({
+  digest: T.String({ pattern: DIGEST_PATTERN, description: "the image's digest, sha256:<64 hex>, as GET /v1/images lists it" }),
+});

@@ -12,6 +12,7 @@ export const TAGS = [
   { name: "containers", description: "Create, list, inspect, signal, pause, resume, update, delete; stats and top" },
   { name: "processes", description: "A container's init and execs: run, inspect, resize, close stdin, wait, logs, attach" },
   { name: "checkpoints", description: "Checkpoint and restore with CRIU (runc checkpoint / restore)" },
+  { name: "images", description: "The store of images that creates with image were run from: list, remove" },
   { name: "events", description: "The event journal as Server-Sent Events" },
   { name: "metrics", description: "Prometheus metrics" },
 ] as const;

@@ -9,7 +9,8 @@ import { json, line } from "../output.ts";
 import { table } from "../table.ts";
 import { formatBytes } from "../units.ts";
 
-const SHORT = 12;
+/** A digest as `images` prints it and `image rm` takes it: the first 12 hex digits. */
+export const shortDigest = (digest: string) => digest.slice("sha256:".length, "sha256:".length + 12);
 
 const listOptions = { ...JSON_OPTION, quiet: { type: "boolean", short: "q", help: "print only the digests" } } as const;
 
@@ -44,7 +45,7 @@ export const image: Group = { name: "image", summary: "Stored images: list, remo
 
 function imagesTable(images: Image[]): string {
   return table(["DIGEST", "SIZE", "CREATED", "REFERENCES"], images.map((i) => [
-    i.digest.slice("sha256:".length, "sha256:".length + SHORT), formatBytes(i.size), i.createdAt, i.references.join(", "),
+    shortDigest(i.digest), formatBytes(i.size), i.createdAt, i.references.join(", "),
   ]));
 }
 

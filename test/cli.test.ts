@@ -74,8 +74,8 @@ test("start takes a relative bundle and labels; list, state and version print te
   const dir = bundle(["sleep", "1000"]);
   expect(await ok(["start", id, basename(dir), "--label", "team=a", "--rm"], dirname(dir))).toBe(`${id}\n`);
   const rows = (await ok(["containers", "list"])).split("\n");
-  expect(rows[0]).toMatch(/^ID\s+STATUS\s+PIDS\s+LABELS\s+BUNDLE$/);
-  expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^${id}\\s+running\\s+[\\d,]+\\s+team=a\\s+${dir}$`)));
+  expect(rows[0]).toMatch(/^ID\s+STATUS\s+RESTARTS\s+PIDS\s+LABELS\s+BUNDLE$/);
+  expect(rows).toContainEqual(expect.stringMatching(new RegExp(`^${id}\\s+running\\s+-\\s+[\\d,]+\\s+team=a\\s+${dir}$`)));
   for (const [filters, listed] of [[["label=team"], true], [["label=team=a", "status=running"], true], [["label=team=b"], false],
     [["status=paused"], false], [["status=paused", "status=running", `id=${id.slice(0, 5)}`], true]] as const) {
     expect([filters, (await ok(["ls", "-q", ...filters.flatMap((f) => ["--filter", f])])).split("\n").includes(id)]).toEqual([filters, listed]);

@@ -181,6 +181,11 @@ export class EventStream {
     for (const w of this.waiters.splice(0)) w();
   }
 
+  /** Every message received so far. */
+  collected(): readonly StreamItem[] {
+    return this.items;
+  }
+
   /** Every message up to and including the first that matches; fails after `timeoutMs`. */
   async until(match: (item: StreamItem) => boolean, timeoutMs = 10_000): Promise<StreamItem[]> {
     const deadline = Date.now() + timeoutMs;

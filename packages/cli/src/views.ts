@@ -5,8 +5,9 @@ import { formatBytes, formatNanos } from "./units.ts";
 
 export function containersTable(containers: Container[]): string {
   const sorted = [...containers].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  return table(["ID", "STATUS", "PIDS", "LABELS", "BUNDLE"], sorted.map((c) => [
-    c.id, c.exitStatus === undefined ? c.status : `${c.status} (${c.exitStatus})`, c.pids.join(",") || "-", c.labels.join(",") || "-", c.bundlePath,
+  return table(["ID", "STATUS", "RESTARTS", "PIDS", "LABELS", "BUNDLE"], sorted.map((c) => [
+    c.id, c.exitStatus === undefined ? c.status : `${c.status} (${c.exitStatus})`, c.restart ? String(c.restartCount ?? 0) : "-",
+    c.pids.join(",") || "-", c.labels.join(",") || "-", c.bundlePath,
   ]));
 }
 

@@ -7,7 +7,7 @@
  */
 import { type Static, Type as T } from "@sinclair/typebox";
 import { Resources } from "./operations.ts";
-import { absolutePath, ID_PATTERN, PATH_MAX, stdioPath, User } from "./schemas.ts";
+import { absolutePath, ID_PATTERN, PATH_MAX, Restart, stdioPath, User } from "./schemas.ts";
 
 /** The init of a container berthd writes the bundle for; what is left out comes from the image, else runc's defaults. */
 export const RunProcess = T.Object({
@@ -27,11 +27,6 @@ export const BindMount = T.Object({
 }, { $id: "BindMount", additionalProperties: false, description: "a bind mount of a host path into the container" });
 export type BindMount = Static<typeof BindMount>;
 
-export const Restart = T.Object({
-  policy: T.Union([T.Literal("no"), T.Literal("on-failure"), T.Literal("always"), T.Literal("unless-stopped")], { description: "no, on-failure, always or unless-stopped" }),
-  maxRetries: T.Optional(T.Integer({ minimum: 0, description: "at most this many restarts (on-failure)" })),
-}, { $id: "Restart", additionalProperties: false, description: "what to do when the init exits" });
-export type Restart = Static<typeof Restart>;
 
 export const CreateContainer = T.Object({
   id: T.String({ pattern: ID_PATTERN, description: "the new container's id: unique among the containers berthd holds", examples: ["demo"] }),

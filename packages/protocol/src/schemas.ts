@@ -65,6 +65,13 @@ export const ContainerStatus = T.Union([T.Literal("running"), T.Literal("paused"
 });
 export type ContainerStatus = Static<typeof ContainerStatus>;
 
+/** A restart policy (API.md): docker's, on the lifecycle model. */
+export const Restart = T.Object({
+  policy: T.Union([T.Literal("no"), T.Literal("on-failure"), T.Literal("always"), T.Literal("unless-stopped")], { description: "no, on-failure, always or unless-stopped" }),
+  maxRetries: T.Optional(T.Integer({ minimum: 0, description: "at most this many restarts (on-failure)" })),
+}, { $id: "Restart", additionalProperties: false, description: "what to do when the init exits" });
+export type Restart = Static<typeof Restart>;
+
 export const Container = T.Object({
   id: T.String({ description: "the container's id" }),
   bundlePath: T.String({ description: "its OCI bundle" }),
@@ -80,6 +87,9 @@ export const Container = T.Object({
     reference: T.String({ description: "the image as the create named it" }),
     digest: T.String({ description: "the image in berthd's store: sha256 of its config" }),
   }, { description: "for a container created from an image" })),
+  restart: T.Optional(Restart),
+  restartCount: T.Optional(T.Integer({ minimum: 0, description: "how many times its restart policy has started a new init" })),
+  restartAt: T.Optional(T.String({ description: "when its restart policy starts it again, while a restart is pending (RFC 3339)" })),
 }, { $id: "Container", description: "a container" });
 export type Container = Static<typeof Container>;
 

@@ -4,7 +4,7 @@
  * records every change on disk and exits once the container is deleted from the runtime. It keeps doing all of
  * that while no supervisor is connected.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { installReaper, processStartTime, spawn } from "@berth/sys";
 import { type RpcConnection, SHIM_PROTOCOL_VERSION } from "@berth/protocol";
 import { Runc } from "@berth/runtime";
@@ -45,6 +45,8 @@ const clients = new Set<RpcConnection>();
 const container = new ShimContainer(record, layout, runc, log, (event, params) => {
   for (const c of clients) c.notify(event, params);
 });
+// The socket of a shim of this container's previous life (a restart) is stale: that shim has exited.
+rmSync(layout.socket, { force: true });
 const { idle } = serveShim(layout.socket, container, clients, { creating: () => clearTimeout(orphanTimer) });
 writeShimRecord(layout, { pid: process.pid, startTime: processStartTime(process.pid) ?? "", protocol: SHIM_PROTOCOL_VERSION });
 log.info("shim ready", { pid: process.pid });

@@ -25,6 +25,7 @@
  *     runc/                               runc's JSON logs, one file per call, removed after a successful call
  *     reported                            the number of the last change berthd journaled (survives journal compaction)
  *     cleaned                             the runtime's container, the shim and the cgroups are gone (written by berthd)
+ *     restart-ended                       a stop through the API ended the container's restart policy
  *     bundle/config.json                  the OCI spec berthd wrote for a create with rootfs or image (no bundlePath)
  *     bundle/rootfs/                      an image container's root: its overlay is mounted here
  *     overlay/upper/, overlay/work/       the overlay's writable layer and work dir (what the container changed)
@@ -108,6 +109,10 @@ export class ContainerLayout {
   /** Present once the container's runtime resources are gone: a restore need not delete it again. */
   get cleaned(): string {
     return join(this.dir, "cleaned");
+  }
+  /** Present once a stop through the API has ended the restart policy (API.md): no more restarts. */
+  get restartEnded(): string {
+    return join(this.dir, "restart-ended");
   }
   /** The last change berthd journaled, so no restart reports it again. */
   get reported(): string {

@@ -34,6 +34,13 @@ class Moment<T> {
   }
 }
 
+/** One life of the init: when it started, and when and how it ended. */
+export interface Life {
+  startedAt: string;
+  exitedAt?: string;
+  status?: number;
+}
+
 export class ContainerEntry {
   readonly queue = new SerialQueue();
   /** queue: the connected shim, while there is one. */
@@ -55,10 +62,14 @@ export class ContainerEntry {
   asStarted: Container | undefined;
   /** Remove the container once it is cleaned up after its exit (`berth start --rm`, or a dir restore cannot read). */
   autoRemove: boolean;
-  /** The init's exit is published: resolves with its status. */
-  readonly stopped = new Moment<number>();
+  /** relay: each life of the init (a restart policy starts a new one in the same container), oldest first. */
+  readonly lives: Life[] = [];
+  /** When a pending restart is due (restart.ts sets and clears it). */
+  restartAt: string | undefined;
+  /** The init's exit is published: resolves with its status (a new life has a new one). */
+  stopped = new Moment<number>();
   /** The runtime's container, the shim and the cgroups are gone (the shim said deleted, or berthd cleaned up). */
-  readonly cleaned = new Moment<{ deleted: boolean }>();
+  cleaned = new Moment<{ deleted: boolean }>();
   /** Out of the registry (deleted, replaced or pushed out): nothing may touch its state dir any more. */
   removed = false;
 
@@ -93,14 +104,25 @@ export class ContainerEntry {
     }
     if (to) this.state = to;
     if (change.type === "start-container") {
+      if (this.stopped.done) this.beginLife();
+      this.exitStatus = this.exitedAt = undefined;
+      this.lives.push({ startedAt: change.at });
       if (change.systemPid) this.systemPid = change.systemPid;
       this.asStarted = this.toApi();
     }
     if (change.type === "exit") {
       this.exitStatus = change.status ?? 255;
       this.exitedAt = change.at;
+      const life = this.lives.at(-1);
+      if (life) Object.assign(life, { exitedAt: change.at, status: this.exitStatus });
       this.stopped.resolve(this.exitStatus);
     }
+  }
+
+  /** A new life of the init is on its way (a restart): its exit and its cleanup are still to come. */
+  beginLife(): void {
+    this.stopped = new Moment();
+    this.cleaned = new Moment();
   }
 
   toApi(): Container {
@@ -126,6 +148,8 @@ export class ContainerEntry {
       processes: [init, ...[...this.execs.values()].filter((e) => e.state !== "created").map((e) => e.toApi())],
       ...(this.exitStatus === undefined ? {} : { exitStatus: this.exitStatus, exitedAt: this.exitedAt! }),
       ...(this.record.image ? { image: this.record.image } : {}),
+      ...(this.record.restart ? { restart: this.record.restart, restartCount: Math.max(0, this.lives.length - 1) } : {}),
+      ...(this.restartAt ? { restartAt: this.restartAt } : {}),
     };
   }
 }

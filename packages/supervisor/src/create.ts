@@ -21,6 +21,9 @@ import { adoptShim, deleteFromRuntime, mayRemainInRuntime, noticesFor } from "./
 /** Creates and starts a container (POST /v1/containers); see the module doc. */
 export async function createContainer(ctx: Context, request: CreateContainer): Promise<Container> {
   const { id } = request;
+  if (request.autoRemove && request.restart && request.restart.policy !== "no") {
+    throw new BerthError("invalid_argument", "autoRemove and a restart policy do not go together (as docker's --rm and --restart)");
+  }
   const taken = () => {
     const previous = ctx.registry.find(id);
     if (previous && (previous.live || !previous.visible)) throw new BerthError("already_exists", `container ${id} already exists`);
@@ -72,21 +75,30 @@ export async function createContainer(ctx: Context, request: CreateContainer): P
     try {
       if (planned) ctx.bundles.write(entry.layout, planned);
       writeContainerRecord(entry.layout, entry.record);
-      const timeout = ctx.config.startTimeoutMs;
-      const shim = await startShim(ctx.config.shimCommand, entry.layout, timeout, noticesFor(ctx, entry));
-      adoptShim(ctx, entry, shim);
-      const { systemPid } = await ctx.metrics.time("create", () => shim.call("create"));
-      entry.systemPid = systemPid;
-      entry.procsFile = procsFileOf(systemPid);
-      const { change } = await ctx.metrics.time("start", () => shim.call("start"));
-      await ctx.relay.published(entry, change, timeout);
+      await launch(ctx, entry);
     } catch (err) {
       await discard(ctx, entry);
+      ctx.registry.remove(entry);
       throw wrapError(`create container ${id}`, err);
     }
     ctx.config.logger.info("container started", { container: id, pid: entry.systemPid });
     return entry.asStarted ?? entry.toApi();
   });
+}
+
+/**
+ * On the container's queue, its dir and record written: starts its shim, `create` then `start` through it, and
+ * resolves once its start-container is journaled. Used by a create and by a restart (a new life of the init).
+ */
+export async function launch(ctx: Context, entry: ContainerEntry): Promise<void> {
+  const timeout = ctx.config.startTimeoutMs;
+  const shim = await startShim(ctx.config.shimCommand, entry.layout, timeout, noticesFor(ctx, entry));
+  adoptShim(ctx, entry, shim);
+  const { systemPid } = await ctx.metrics.time("create", () => shim.call("create"));
+  entry.systemPid = systemPid;
+  entry.procsFile = procsFileOf(systemPid);
+  const { change } = await ctx.metrics.time("start", () => shim.call("start"));
+  await ctx.relay.published(entry, change, timeout);
 }
 
 /**
@@ -108,8 +120,8 @@ async function replace(ctx: Context, previous: ContainerEntry): Promise<void> {
   ctx.registry.remove(previous);
 }
 
-/** Undoes a failed create: the shim deletes the runtime's container and exits; then the state dir goes. */
-async function discard(ctx: Context, entry: ContainerEntry): Promise<void> {
+/** Undoes a failed launch: the shim deletes the runtime's container and exits, and nothing of it is left running. */
+export async function discard(ctx: Context, entry: ContainerEntry): Promise<void> {
   const shim = entry.shim;
   if (shim) {
     // A created container is deleted; one that started (its start could not be journaled) is killed, and its
@@ -121,8 +133,6 @@ async function discard(ctx: Context, entry: ContainerEntry): Promise<void> {
   }
   // The shim may have gone before its own delete (a failed start, its orphan timer): the id must stay usable.
   await deleteFromRuntime(ctx, entry, false);
-  entry.cleaned.resolve({ deleted: true });
-  ctx.registry.remove(entry);
 }
 
 /**

@@ -8,16 +8,21 @@ import { BerthError, type Container, type ContainerPatch, parseSignal, type Stat
 import { cgroupsOf } from "@berth/sys";
 import type { ContainerEntry } from "./container.ts";
 import { type Context, within } from "./context.ts";
+import type { Restarts } from "./restart.ts";
 import { readStats } from "./stats.ts";
 
 export class ContainerOperations {
-  constructor(private readonly ctx: Context) {}
+  constructor(private readonly ctx: Context, private readonly restarts: Restarts) {}
 
-  /** POST .../signal: to the init or an exec, through the shim (pidfd: never a reused pid). */
-  async signal(id: string, pid: string, signal: string | number): Promise<void> {
+  /**
+   * POST .../signal: to the init or an exec, through the shim (pidfd: never a reused pid). A signal to the init
+   * through the API ends its restart policy (API.md); berthd's own stop on exit passes `endsPolicy: false`.
+   */
+  async signal(id: string, pid: string, signal: string | number, { endsPolicy = true } = {}): Promise<void> {
     const number = parseSignal(signal);
     const entry = this.ctx.registry.get(id);
     if (pid !== "init" && !entry.execs.get(pid)?.visible) throw new BerthError("not_found", `process ${pid} not found in container ${id}`);
+    if (pid === "init" && endsPolicy) this.restarts.end(entry);
     await entry.queue.run(() => this.shimOf(entry, "signal").call("signal", { pid, signal: number })).catch((err) => {
       throw wrapError(`signal ${pid} of container ${id}`, err);
     });
@@ -53,9 +58,12 @@ export class ContainerOperations {
       await entry.queue.run(async () => {
         if (!entry.live) return;
         if (!force) throw new BerthError("failed_precondition", `cannot delete ${entry.state} container ${id} (use force to kill it)`);
+        this.restarts.end(entry);
         await this.shimOf(entry, "delete").call("signal", { pid: "init", signal: 9 }).catch((err) => {
-          // An init that has just exited is on its way out anyway.
-          if (!(err instanceof BerthError && err.code === "failed_precondition")) throw wrapError(`delete container ${id}: kill it`, err);
+          // An init that has just exited, or a shim already on its way out (its exit is coming, or onShimGone
+          // kills what is left), ends by itself: wait for the exit below.
+          const ending = err instanceof BerthError && (err.code === "failed_precondition" || err.code === "unavailable");
+          if (!ending) throw wrapError(`delete container ${id}: kill it`, err);
         });
       });
       await within(entry.stopped.promise, timeout, `delete container ${id}: wait for its exit`);

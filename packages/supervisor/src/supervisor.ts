@@ -21,6 +21,7 @@ import { ContainerOperations } from "./operations.ts";
 import { Processes } from "./processes.ts";
 import { Registry } from "./registry.ts";
 import { EventRelay } from "./relay.ts";
+import { Restarts } from "./restart.ts";
 import { restoreAll, type RestoreProgress } from "./restore.ts";
 import { Bundles } from "./run/bundles.ts";
 import { readStats } from "./stats.ts";
@@ -37,6 +38,7 @@ export class Supervisor {
   readonly checkpoints: Checkpoints;
   readonly bundles: Bundles;
   private readonly ctx: Context;
+  private readonly restarts: Restarts;
   private restoring: Promise<void> | undefined;
 
   constructor(readonly config: SupervisorConfig) {
@@ -66,6 +68,7 @@ export class Supervisor {
       if (change.type === "exit" && change.pid === "init") {
         this.metrics.exitPublished(change.at);
         config.logger.info("container exited", { container: entry.id, status: change.status });
+        this.restarts.consider(entry);
       } else if (change.type === "exit") {
         this.metrics.exitPublished(change.at);
       }
@@ -73,7 +76,8 @@ export class Supervisor {
     // An image is in use while any container of the registry (stopped ones too) was made from it.
     this.bundles = new Bundles(this.layout, (digest) => this.registry.all().filter((c) => c.record.image?.digest === digest).map((c) => c.id));
     this.ctx = { config, layout: this.layout, registry: this.registry, relay, metrics: this.metrics, bundles: this.bundles };
-    this.operations = new ContainerOperations(this.ctx);
+    this.restarts = new Restarts(this.ctx);
+    this.operations = new ContainerOperations(this.ctx, this.restarts);
     this.processes = new Processes(this.ctx);
     this.checkpoints = new Checkpoints(this.ctx);
   }
@@ -102,6 +106,8 @@ export class Supervisor {
     this.restoring = restoreAll(this.ctx, (entry) => this.operations.signal(entry.id, "init", 9), progress);
     await this.restoring;
     this.restoring = undefined;
+    // Restarts pending when berthd went down, and exits that happened meanwhile, as each policy says.
+    for (const entry of this.registry.all()) this.restarts.consider(entry);
     const ms = performance.now() - started;
     this.metrics.restored(ms / 1000);
     this.config.logger.info("restore done", { containers: this.registry.all().length, ms: Math.round(ms) });
@@ -116,13 +122,16 @@ export class Supervisor {
    * `timeoutMs` for them to exit, SIGKILL to the rest; resolves once each exit is journaled (bounded).
    */
   async stopAll(timeoutMs: number): Promise<void> {
+    // Not a stop through the API: restart policies stay, and act again at berthd's next start.
+    this.restarts.suspend();
     const live = this.registry.all().filter((c) => c.live && c.visible);
+    const own = { endsPolicy: false };
     const stop = async (entry: ContainerEntry) => {
-      await this.operations.signal(entry.id, "init", "SIGTERM").catch(() => {});
+      await this.operations.signal(entry.id, "init", "SIGTERM", own).catch(() => {});
       try {
         await within(entry.stopped.promise, timeoutMs, "stop");
       } catch {
-        await this.operations.signal(entry.id, "init", "SIGKILL").catch(() => {});
+        await this.operations.signal(entry.id, "init", "SIGKILL", own).catch(() => {});
         await within(entry.stopped.promise, this.config.startTimeoutMs, "kill").catch(() => {});
       }
     };

@@ -16,6 +16,7 @@ import { command, JSON_OPTION } from "../command.ts";
 import { json, line, warn } from "../output.ts";
 import { absolute } from "../paths.ts";
 import { waiting } from "../progress.ts";
+import { parseRestart, RESTART_OPTION } from "../restart.ts";
 import { parseSize } from "../units.ts";
 
 const OPTIONS = {
@@ -34,6 +35,7 @@ const OPTIONS = {
   rootfs: { type: "string", arg: "DIR", help: "run this root filesystem instead of an image" },
   "read-only": { type: "boolean", help: "mount the root read-only" },
   label: { type: "string", multiple: true, arg: "K=V", help: "a label" },
+  ...RESTART_OPTION,
   ...JSON_OPTION,
 } as const;
 
@@ -105,6 +107,7 @@ function runFields(values: Values<typeof OPTIONS>, args: string[]): Omit<CreateC
     ...(Object.keys(resources).length ? { resources } : {}),
     ...(values["read-only"] ? { readonlyRootfs: true } : {}),
     ...(values.label ? { labels: pairs("label", values.label) } : {}),
+    ...(values.restart !== undefined ? { restart: parseRestart(values.restart) } : {}),
     // In the foreground berth removes it itself, after it has read the output and the exit status.
     ...(values.rm && values.detach ? { autoRemove: true } : {}),
   };

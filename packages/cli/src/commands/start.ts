@@ -14,6 +14,7 @@ import { command, JSON_OPTION } from "../command.ts";
 import { json, line } from "../output.ts";
 import { absolute, callerDir } from "../paths.ts";
 import { waiting } from "../progress.ts";
+import { parseRestart, RESTART_OPTION } from "../restart.ts";
 
 const OPTIONS = {
   label: { type: "string", multiple: true, arg: "K=V", help: "a label" },
@@ -27,6 +28,7 @@ const OPTIONS = {
   "checkpoint-dir": { type: "string", arg: "DIR", help: "where the checkpoint is (default <bundle>/checkpoints)" },
   attach: { type: "boolean", short: "a", help: "attach to the init (its output from the start), exit with its exit status" },
   rm: { type: "boolean", help: "remove the container once its init has exited (else it is kept, stopped, until rm)" },
+  ...RESTART_OPTION,
   "from-file": { type: "string", arg: "FILE", help: "start every container described in FILE (- for stdin)" },
   ...JSON_OPTION,
 } as const;
@@ -78,6 +80,7 @@ function defaults(values: Values<typeof OPTIONS>): Defaults {
   if (values["no-pivot"]) out.noPivotRoot = true;
   if (values.checkpoint !== undefined) out.checkpoint = values.checkpoint;
   if (values.rm) out.autoRemove = true;
+  if (values.restart !== undefined) out.restart = parseRestart(values.restart);
   return out;
 }
 

@@ -15,6 +15,7 @@ export const TAGS = [
   { name: "images", description: "The store of images that creates with image were run from: list, remove" },
   { name: "events", description: "The event journal as Server-Sent Events" },
   { name: "metrics", description: "Prometheus metrics" },
+  { name: "session", description: "The dashboard's login: the API token for a browser session cookie, and logout" },
 ] as const;
 
 export type Tag = (typeof TAGS)[number]["name"];

@@ -1,0 +1,32 @@
+/** The dashboard's login and logout: the API token for a session cookie, and back (session.ts has the rules). */
+import { Elysia, t } from "elysia";
+import { BerthError, ErrorBody, SessionLogin } from "@berth/protocol";
+import { isCrossOrigin, type Sessions } from "../session.ts";
+
+export function sessionRoutes(sessions: Sessions) {
+  return new Elysia({ name: "session" })
+    .post("/v1/session", ({ body, request, set }) => {
+      if (isCrossOrigin(request)) throw new BerthError("unauthenticated", "login refused on a cross-site request");
+      const cookie = sessions.login(body.token, request);
+      if (cookie === undefined) throw new BerthError("unauthenticated", "wrong token (see the api-token file in the state dir)");
+      set.headers["set-cookie"] = cookie;
+      set.headers["cache-control"] = "no-store";
+      set.status = 204;
+    }, {
+      body: SessionLogin,
+      parse: "json",
+      response: { 204: t.Void(), 400: ErrorBody, 401: ErrorBody },
+      detail: {
+        summary: "Log in: exchange the API token for an HttpOnly, SameSite=Strict session cookie (TCP listeners; 12 h; ends at a berthd restart)",
+        security: [],
+        tags: ["session"],
+      },
+    })
+    .delete("/v1/session", ({ request, set }) => {
+      set.headers["set-cookie"] = sessions.logout(request);
+      set.status = 204;
+    }, {
+      response: { 204: t.Void() },
+      detail: { summary: "Log out: end this session and clear its cookie", tags: ["session"] },
+    });
+}

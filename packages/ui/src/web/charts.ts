@@ -8,7 +8,7 @@ import { h } from "./dom.ts";
 const WINDOW = 120;
 const HEIGHT = 150;
 
-/** A titled chart of one series; `format` writes its values (axis and legend). */
+/** A titled chart of one series; `format` writes its values (axis and legend); `whole` keeps axis ticks on integers. */
 export class LiveChart {
   readonly el: HTMLElement;
   private readonly plot: uPlot;
@@ -16,7 +16,7 @@ export class LiveChart {
   private readonly values: number[] = [];
   private readonly observer: ResizeObserver;
 
-  constructor(title: string, color: string, format: (value: number) => string, min = 0) {
+  constructor(title: string, color: string, format: (value: number) => string, whole = false) {
     const box = h("div", { class: "chart-plot" });
     this.el = h("div", { class: "chart", "data-chart": title.toLowerCase(), "data-samples": "0" }, h("h3", {}, title), box);
     this.plot = new uPlot({
@@ -24,10 +24,11 @@ export class LiveChart {
       height: HEIGHT,
       legend: { show: false },
       cursor: { y: false },
-      scales: { y: { range: (_u, _lo, hi) => [min, Math.max(hi * 1.1, min + 1)] } },
+      scales: { y: { range: (_u, _lo, hi) => [0, whole ? Math.max(Math.ceil(hi * 1.1), 2) : Math.max(hi * 1.1, 1)] } },
       axes: [
-        { stroke: "#8a94a6", grid: { stroke: "#eef0f4" } },
-        { stroke: "#8a94a6", grid: { stroke: "#eef0f4" }, size: 70, values: (_u, ticks) => ticks.map(format) },
+        // Seconds since the epoch, as the local time of day.
+        { stroke: "#8a94a6", grid: { stroke: "#eef0f4" }, space: 70, values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString(undefined, { hour12: false })) },
+        { stroke: "#8a94a6", grid: { stroke: "#eef0f4" }, size: 80, values: (_u, ticks) => ticks.map(format), ...(whole ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) },
       ],
       series: [{}, { stroke: color, fill: `${color}22`, width: 2, value: (_u, v) => (v === null ? "" : format(v)) }],
     }, [[], []], box);

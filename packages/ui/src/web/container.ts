@@ -29,7 +29,7 @@ export function containerView(id: string): View {
   const charts = [
     new LiveChart("CPU", "#3b6fd8", (v) => `${v.toFixed(1)} %`),
     new LiveChart("Memory", "#8a4fd8", bytes),
-    new LiveChart("Pids", "#1f9d74", (v) => String(Math.round(v))),
+    new LiveChart("Pids", "#1f9d74", String, true),
   ];
   const chartNote = h("p", { class: "muted" });
   let sampler: { stop(): void } | undefined;

@@ -11,7 +11,7 @@ import { h, replace, type View } from "./dom.ts";
 import { href } from "./router.ts";
 
 export function terminalView(id: string, pid: string): View {
-  const box = h("div", { class: "terminal", "data-attach": "connecting" });
+  const box = h("div", { class: "term-box", "data-attach": "connecting" });
   const status = h("span", { class: "pill connecting" }, "connecting");
   const command = h("span", { class: "mono muted" });
   const term = new Terminal({

@@ -193,6 +193,7 @@ test.skipIf(!hasChromium)("exec and delete with force from the page; the events 
   await page.goto(`${d.tcpUrl}/ui#/host`);
   await page.locator('[data-metric="events-written"] .value').filter({ hasText: /^\d+$/ }).waitFor(WAIT);
   expect(Number(await page.locator('[data-metric="cpus"] .value').innerText())).toBeGreaterThan(0);
+  expect(await page.locator('[data-metric="rss"] .value').innerText()).toMatch(/^\d+\.\d MiB$/);
   await shoot("dashboard-host.png");
   expect(external).toEqual([]);
   expect(errors).toEqual([]);

@@ -22,7 +22,9 @@ export function hostView(): View {
   const read = async () => {
     const [state, version, text] = await Promise.all([api.state(), api.version(), api.metrics()]);
     const m = parseMetrics(text);
-    const started = metric(m, "berthd_process_start_time_seconds");
+    // prom-client's process metrics: berth_process_* (one prefix for every name), berthd_process_* before that.
+    const proc = (name: string) => metric(m, `berth_process_${name}`) ?? metric(m, `berthd_process_${name}`);
+    const started = proc("start_time_seconds");
     replace(body,
       card("Machine", [
         ["CPUs", "cpus", String(state.machine.cpus)],
@@ -33,8 +35,8 @@ export function hostView(): View {
       card(`berthd ${version.version}`, [
         ["Uptime", "uptime", n(started, (s) => duration(Date.now() - s * 1000))],
         ["Last restore", "restore", n(metric(m, "berth_restore_duration_seconds"), (s) => `${(s * 1000).toFixed(0)} ms`)],
-        ["Resident memory", "rss", n(metric(m, "berthd_process_resident_memory_bytes"), bytes)],
-        ["Open fds", "fds", n(metric(m, "berthd_process_open_fds"))],
+        ["Resident memory", "rss", n(proc("resident_memory_bytes"), bytes)],
+        ["Open fds", "fds", n(proc("open_fds"))],
         ["Runtime", "runtime", version.runtime],
         ["Revision", "revision", version.revision.slice(0, 12)],
       ]),

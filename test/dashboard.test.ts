@@ -199,8 +199,8 @@ test.skipIf(!hasChromium)("exec and delete with force from the page; the events 
   expect(errors).toEqual([]);
 });
 
-test.skipIf(!hasChromium)("over the unix socket (forwarded to a local port, as ssh -L does) the page needs no login", async () => {
-  const forward = forwardToUnix(d.socket);
+test.skipIf(!hasChromium)("over a forwarded unix socket: no login; the timeline filters by since and id, and resumes with Last-Event-ID across a berthd restart", async () => {
+  const forward = forwardToUnix(d.socket); // the socket's path stays when berthd restarts, as ssh -L's would
   const fresh = await browser.newContext();
   try {
     const p = await fresh.newPage();
@@ -208,8 +208,23 @@ test.skipIf(!hasChromium)("over the unix socket (forwarded to a local port, as s
     await p.goto(`${forward.url}/ui`);
     await p.locator('.pill[data-stream="live"]').waitFor(WAIT);
     expect(await p.locator("#token").count()).toBe(0);
+    const since = new Date().toISOString();
     await d.create(id, bundle(["sleep", "1000"]));
     await p.locator(`tr[data-id="${id}"][data-status="running"]`).waitFor(WAIT);
+
+    await p.goto(`${forward.url}/ui#/events?since=${since}&id=${id}`);
+    await p.locator('tr[data-type="start-container"]').waitFor(WAIT);
+    await d.kill("SIGTERM");
+    await p.locator('.pill[data-stream="reconnecting"]').waitFor(WAIT);
+    await d.launch();
+    await p.locator('.pill[data-stream="live"][title^="resumed after event"]').waitFor(WAIT);
+    expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "after-restart", args: ["true"] })).status).toBe(201);
+    await p.locator('tr[data-type="exit"]').filter({ hasText: "after-restart" }).waitFor(WAIT);
+    // Every event once: the stored ones were not sent again on resumption; only this container's.
+    const seqs = await p.locator("tr[data-seq]").evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.seq));
+    expect(seqs).toHaveLength(3);
+    expect(new Set(seqs).size).toBe(3);
+    expect(await p.locator("tr[data-seq] a").allInnerTexts()).toEqual([id, id, id]);
   } finally {
     await fresh.close();
     forward.close();

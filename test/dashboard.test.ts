@@ -15,7 +15,7 @@ import { forwardToUnix } from "./helpers/forward.ts";
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
 if (!hasChromium) console.log(`dashboard.test.ts: skipped, ${CHROMIUM} is missing (apt-get install chromium; scripts/test.sh does)`);
-export const ARTIFACTS = join(REPO, "dist/artifacts");
+const ARTIFACTS = join(REPO, "dist/artifacts");
 const WAIT = { timeout: 20_000 };
 
 let d: Daemon;

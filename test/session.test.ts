@@ -145,6 +145,11 @@ test("the page and its assets are public, need no internet, hold no token, and n
     expect(await res.text()).not.toMatch(/(src|href)="https?:\/\//);
   }
   expect((await fetch(`${d.tcpUrl}/ui/`)).status).toBe(200);
+  // The login and logout are in the OpenAPI document, open and needing a session respectively; the page is not.
+  const doc = (await (await fetch(`${d.tcpUrl}/swagger/json`)).json()) as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+  expect(doc.paths["/v1/session"]?.post?.security).toEqual([]);
+  expect(doc.paths["/v1/session"]?.delete).toBeDefined();
+  expect(Object.keys(doc.paths).filter((path) => path.startsWith("/ui"))).toEqual([]);
   for (const path of ["/ui/nope.js", "/ui/..%2Fapi-token", "/ui/%2e%2e%2fapi-token", "/ui/.hidden", "/ui/index.html"]) {
     expect([path, ...(await errorOf(await fetch(`${d.tcpUrl}${path}`))).slice(0, 2)]).toEqual([path, 404, "not_found"]);
   }

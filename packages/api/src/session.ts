@@ -15,6 +15,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { isToken } from "./auth.ts";
 
+/** The cookie's name. */
 export const SESSION_COOKIE = "berth_session";
 /** How long a session lasts from its login: 12 hours. */
 export const SESSION_LIFETIME_MS = 12 * 3600 * 1000;

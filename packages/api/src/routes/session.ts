@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import { BerthError, ErrorBody, SessionLogin } from "@berth/protocol";
 import { isCrossOrigin, type Sessions } from "../session.ts";
 
+/** POST /v1/session (login: the token for a cookie; open) and DELETE /v1/session (logout). */
 export function sessionRoutes(sessions: Sessions) {
   return new Elysia({ name: "session" })
     .post("/v1/session", ({ body, request, set }) => {

@@ -7,18 +7,19 @@ import type { Event as BerthEvent, Process } from "@berth/protocol";
 import { actionButtons, signal } from "./actions.ts";
 import { api, ApiError, type ContainerInfo } from "./api.ts";
 import { LiveChart } from "./charts.ts";
+import { lifeText } from "./containers.ts";
 import { h, replace, type View } from "./dom.ts";
 import { subscribe } from "./events.ts";
 import { bytes, exitStatus, localTime } from "./format.ts";
 import { LogsPanel } from "./logs.ts";
 import { streamPill } from "./pill.ts";
 import { href } from "./router.ts";
-import { lifeText } from "./containers.ts";
 import { sampleStats } from "./stats.ts";
 import { eventRow } from "./timeline.ts";
 
 const EVENTS_SHOWN = 200;
 
+/** The page of container `id` (`#/containers/<id>`); a container that goes away is shown as gone. */
 export function containerView(id: string): View {
   const head = h("div", { class: "toolbar" });
   const info = h("dl", { class: "info" });

@@ -8,10 +8,10 @@ import type { Event as BerthEvent } from "@berth/protocol";
 import { actionButtons, create } from "./actions.ts";
 import { api, ApiError, type ContainerInfo } from "./api.ts";
 import { h, replace, type View } from "./dom.ts";
+import { subscribe } from "./events.ts";
 import { duration, exitStatus, localTime, timeMs } from "./format.ts";
 import { streamPill } from "./pill.ts";
 import { href } from "./router.ts";
-import { subscribe } from "./events.ts";
 
 const SHOW_STOPPED = "berth.showStopped";
 
@@ -22,6 +22,7 @@ export function lifeText(c: ContainerInfo, now: number): string {
   return c.exitedAt ? `${status}, ${duration(now - timeMs(c.exitedAt))} ago` : status;
 }
 
+/** The containers table view (`#/`). */
 export function containersView(): View {
   const rows = new Map<string, ContainerInfo>();
   let all = localStorage.getItem(SHOW_STOPPED) === "true";

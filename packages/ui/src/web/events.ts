@@ -10,12 +10,14 @@ import { ApiError, failure } from "./api.ts";
 
 const RETRY_MS = 1000;
 
+/** The filters of GET /v1/events a subscription starts with (API.md: after is a seq, since RFC 3339). */
 export interface EventQuery {
   after?: number;
   since?: string;
   id?: string;
 }
 
+/** Where a subscription is: live (after a resumption, after which event), reconnecting, or failed for good (a 4xx). */
 export type StreamState = { state: "live"; resumedAfter?: number } | { state: "reconnecting"; reason: string } | { state: "failed"; reason: string };
 
 export interface EventHandlers {

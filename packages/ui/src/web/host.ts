@@ -12,6 +12,7 @@ const REFRESH_MS = 5000;
 
 type Tile = [label: string, key: string, value: string];
 
+/** The host panel (`#/host`). */
 export function hostView(): View {
   const body = h("div", { class: "grid host" }, h("p", { class: "muted" }, "reading…"));
   const stamp = h("span", { class: "muted" });

@@ -37,6 +37,7 @@ export function matchLines(lines: string[], search: string): { line: string; par
   return out;
 }
 
+/** The logs card of a container's page: a process to choose, Follow, Search, and the output. */
 export class LogsPanel {
   readonly el: HTMLElement;
   private readonly output = h("pre", { class: "logs", "data-logs": "" });

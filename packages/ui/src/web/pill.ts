@@ -2,6 +2,7 @@
 import { h } from "./dom.ts";
 import type { StreamState } from "./events.ts";
 
+/** A badge in the "connecting" state; `set` shows each state the stream reports. */
 export function streamPill(): { el: HTMLElement; set(state: StreamState): void } {
   const el = h("span", { class: "pill connecting", "data-stream": "connecting" }, "connecting");
   return {

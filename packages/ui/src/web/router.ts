@@ -3,6 +3,7 @@
  * `#/` containers, `#/containers/<id>` one container, `#/containers/<id>/attach/<pid>` a terminal,
  * `#/events?after=&since=&id=` the timeline, `#/host` the host panel.
  */
+/** One view and what it shows. */
 export type Route =
   | { view: "containers" }
   | { view: "container"; id: string }

@@ -7,6 +7,7 @@ import type { Stats } from "@berth/protocol";
 import { api, ApiError } from "./api.ts";
 import { timeMs } from "./format.ts";
 
+/** How often a page samples /stats: once a second. */
 export const SAMPLE_MS = 1000;
 
 /** One chart point: time in seconds since the epoch (uPlot's unit), CPU %, memory bytes, pids. */

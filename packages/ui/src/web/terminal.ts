@@ -10,6 +10,7 @@ import { api } from "./api.ts";
 import { h, replace, type View } from "./dom.ts";
 import { href } from "./router.ts";
 
+/** The terminal attached to process `pid` of container `id` (`#/containers/<id>/attach/<pid>`). */
 export function terminalView(id: string, pid: string): View {
   const box = h("div", { class: "term-box", "data-attach": "connecting" });
   const status = h("span", { class: "pill connecting" }, "connecting");

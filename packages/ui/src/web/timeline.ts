@@ -23,6 +23,7 @@ export function eventRow(e: BerthEvent, withId: boolean): HTMLTableRowElement {
     h("td", {}, e.status === undefined ? "" : exitStatus(e.status)));
 }
 
+/** The events timeline (`#/events?after=&since=&id=`); without after or since it starts at the oldest stored event. */
 export function timelineView(route: Extract<Route, { view: "events" }>): View {
   const rows = h("tbody");
   const pill = streamPill();

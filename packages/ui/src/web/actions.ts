@@ -2,12 +2,29 @@
  * What a user can do to a container, as buttons with their forms: pause, resume, signal, exec (a command, or a
  * shell in a terminal that opens the attach view), delete (with force for a running one), and start a container
  * from a bundle. Each calls one API route; a failure is shown with the API's own message. The views learn of
- * the outcome from the event stream, not from these calls.
+ * the outcome from the event stream, except for a delete, which has no event: it is announced with `changed`.
  */
 import { api, type ContainerInfo } from "./api.ts";
 import { dialog, h, toast } from "./dom.ts";
 import { SIGNALS } from "./format.ts";
 import { href } from "./router.ts";
+
+const CHANGED = "berth-container-changed";
+
+/**
+ * Tells the open view that container `id` changed in a way no event reports (a delete has none), so it reads the
+ * container again.
+ */
+export function changed(id: string): void {
+  document.dispatchEvent(new CustomEvent(CHANGED, { detail: id }));
+}
+
+/** Calls `handler` with the id of each container an action changed without an event; the result removes it. */
+export function onChanged(handler: (id: string) => void): () => void {
+  const listener = (e: Event) => handler((e as CustomEvent<string>).detail);
+  document.addEventListener(CHANGED, listener);
+  return () => document.removeEventListener(CHANGED, listener);
+}
 
 /** Runs `action`, showing its error, if any, as a toast; true when it succeeded. */
 export async function attempt(what: string, action: () => Promise<unknown>): Promise<boolean> {
@@ -65,7 +82,9 @@ export async function remove(c: ContainerInfo): Promise<boolean> {
     { name: "force", label: live ? "Force: kill it (SIGKILL) and remove it" : "Force", type: "checkbox", checked: live },
   ], "Delete", true);
   if (!form) return false;
-  return attempt(`delete ${c.id}`, () => api.remove(c.id, form.force === "true"));
+  const removed = await attempt(`delete ${c.id}`, () => api.remove(c.id, form.force === "true"));
+  if (removed) changed(c.id);
+  return removed;
 }
 
 /** Starts a container from a bundle directory on the host, with labels. */

@@ -7,10 +7,10 @@
 import type { AddProcess, Container, ContainerPatch, CreateContainer, Process, SignalRequest, State, Stats, Version } from "@berth/protocol";
 
 /**
- * A container as API.md writes it. Stopped containers (`exitStatus`, `exitedAt`) and restart policies
- * (`restartCount`) are newer parts of the contract: an older berthd leaves them out, and the views show a dash.
+ * A container as API.md writes it. `restartCount` comes with restart policies, a part of the contract the schema
+ * does not carry yet: until it does, the views show a dash.
  */
-export type ContainerInfo = Container & { exitStatus?: number; exitedAt?: string; restartCount?: number };
+export type ContainerInfo = Container & { restartCount?: number };
 
 /** An error answer of the API: HTTP status, the contract's code and its message. */
 export class ApiError extends Error {

@@ -4,7 +4,7 @@
  * stored ones, then live; each event also re-reads the container).
  */
 import type { Event as BerthEvent, Process } from "@berth/protocol";
-import { actionButtons, signal } from "./actions.ts";
+import { actionButtons, onChanged, signal } from "./actions.ts";
 import { api, ApiError, type ContainerInfo } from "./api.ts";
 import { LiveChart } from "./charts.ts";
 import { lifeText } from "./containers.ts";
@@ -120,6 +120,7 @@ export function containerView(id: string): View {
     },
   });
   reload();
+  const unwatch = onChanged((changedId) => changedId === id && reload());
 
   const el = h("section", { class: "view" }, head,
     h("div", { class: "grid" },
@@ -134,6 +135,7 @@ export function containerView(id: string): View {
     el,
     dispose: () => {
       stream.close();
+      unwatch();
       clearInterval(ticker);
       sampler?.stop();
       logs.dispose();

@@ -5,7 +5,7 @@
  * nothing between events. `Show stopped` lists stopped containers too (`?all=true`), with their exit status.
  */
 import type { Event as BerthEvent } from "@berth/protocol";
-import { actionButtons, create } from "./actions.ts";
+import { actionButtons, create, onChanged } from "./actions.ts";
 import { api, ApiError, type ContainerInfo } from "./api.ts";
 import { h, replace, type View } from "./dom.ts";
 import { subscribe } from "./events.ts";
@@ -69,7 +69,7 @@ export function containersView(): View {
       : shown.map((c) => h("tr", { "data-id": c.id, "data-status": c.status },
           h("td", {}, h("a", { href: href({ view: "container", id: c.id }), class: "mono" }, c.id)),
           h("td", {}, h("span", { class: `badge ${c.status}` }, c.status)),
-          h("td", {}, c.labels.map((l) => h("span", { class: "chip" }, l))),
+          h("td", { class: "labels" }, c.labels.map((l) => h("span", { class: "chip" }, l))),
           h("td", { class: "num" }, c.status === "stopped" ? "–" : c.pids.length),
           h("td", { class: "num" }, c.restartCount ?? "–"),
           h("td", { class: "life", "data-life": "" }, lifeText(c, now)),
@@ -84,6 +84,7 @@ export function containersView(): View {
       if (s.state === "live") reloadAll();
     },
   });
+  const unwatch = onChanged(refresh);
   const ticker = setInterval(() => {
     const now = Date.now();
     for (const tr of tbody.querySelectorAll<HTMLTableRowElement>("tr[data-id]")) {
@@ -108,5 +109,5 @@ export function containersView(): View {
       h("thead", {}, h("tr", {}, ["Id", "Status", "Labels", "Pids", "Restarts", "Uptime / exit", "Created", ""].map((t) => h("th", {}, t)))),
       tbody)));
   render();
-  return { el, dispose: () => (stream.close(), clearInterval(ticker)) };
+  return { el, dispose: () => (stream.close(), unwatch(), clearInterval(ticker)) };
 }

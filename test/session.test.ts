@@ -119,6 +119,8 @@ test("the event stream and the attach WebSocket accept the cookie, and refuse it
 test("logout ends the session; a berthd restart ends every session", async () => {
   const first = await login();
   const second = await login();
+  const odd = await fetch(`${d.tcpUrl}/v1/session?all=true`, { method: "DELETE", headers: { cookie: first.cookie } });
+  expect((await errorOf(odd)).slice(0, 2)).toEqual([400, "invalid_argument"]);
   const out = await fetch(`${d.tcpUrl}/v1/session`, { method: "DELETE", headers: { cookie: first.cookie } });
   expect(out.status).toBe(204);
   expect(out.headers.get("set-cookie")).toBe("berth_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");

@@ -3,6 +3,9 @@ import { Elysia, t } from "elysia";
 import { BerthError, ErrorBody, SessionLogin } from "@berth/protocol";
 import { isCrossOrigin, type Sessions } from "../session.ts";
 
+// Neither route takes a query: a parameter they do not name is refused, as on every route.
+const NoQuery = t.Object({});
+
 /** POST /v1/session (login: the token for a cookie; open) and DELETE /v1/session (logout). */
 export function sessionRoutes(sessions: Sessions) {
   return new Elysia({ name: "session" })
@@ -15,6 +18,7 @@ export function sessionRoutes(sessions: Sessions) {
       set.status = 204;
     }, {
       body: SessionLogin,
+      query: NoQuery,
       parse: "json",
       response: { 204: t.Void(), 400: ErrorBody, 401: ErrorBody },
       detail: {
@@ -27,7 +31,8 @@ export function sessionRoutes(sessions: Sessions) {
       set.headers["set-cookie"] = sessions.logout(request);
       set.status = 204;
     }, {
-      response: { 204: t.Void() },
+      query: NoQuery,
+      response: { 204: t.Void(), 400: ErrorBody },
       detail: { summary: "Log out: end this session and clear its cookie", tags: ["session"] },
     });
 }

@@ -1,7 +1,8 @@
 /** The dashboard's login and logout: the API token for a session cookie, and back (session.ts has the rules). */
 import { Elysia, t } from "elysia";
-import { BerthError, ErrorBody, SessionLogin } from "@berth/protocol";
+import { BerthError, SessionLogin } from "@berth/protocol";
 import { isCrossOrigin, type Sessions } from "../session.ts";
+import { answer, errorAnswers } from "./common.ts";
 
 // Neither route takes a query: a parameter they do not name is refused, as on every route.
 const NoQuery = t.Object({});
@@ -20,7 +21,7 @@ export function sessionRoutes(sessions: Sessions) {
       body: SessionLogin,
       query: NoQuery,
       parse: "json",
-      response: { 204: t.Void(), 400: ErrorBody, 401: ErrorBody },
+      response: { 204: answer(t.Void(), "logged in: the answer sets the session cookie"), ...errorAnswers([401, "unauthenticated: a wrong token, or a cross-site request"]) },
       detail: {
         summary: "Log in: exchange the API token for an HttpOnly, SameSite=Strict session cookie (TCP listeners; 12 h; ends at a berthd restart)",
         security: [],
@@ -32,7 +33,7 @@ export function sessionRoutes(sessions: Sessions) {
       set.status = 204;
     }, {
       query: NoQuery,
-      response: { 204: t.Void(), 400: ErrorBody },
+      response: { 204: answer(t.Void(), "logged out: the answer clears the session cookie"), ...errorAnswers() },
       detail: { summary: "Log out: end this session and clear its cookie", tags: ["session"] },
     });
 }

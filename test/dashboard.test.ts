@@ -11,6 +11,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { bundle, removeBundles, uid } from "./helpers/bundles.ts";
 import { Daemon, REPO } from "./helpers/daemon.ts";
 import { forwardToUnix } from "./helpers/forward.ts";
+import { ensureRootfs } from "../scripts/bundle.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
@@ -178,6 +179,19 @@ test.skipIf(!hasChromium)("exec and delete with force from the page; the events 
   await page.locator("pre[data-logs]").filter({ hasText: "from-exec" }).waitFor(WAIT);
 
   await page.goto(`${d.tcpUrl}/ui#/`);
+  // Start one from the page, as berth run does: a command in the shared busybox root, read-only.
+  const formed = uid("form");
+  await page.locator('button[data-action="create"]').click();
+  await page.locator("dialog input[name=id]").fill(formed);
+  await page.locator("dialog select[name=from]").selectOption("rootfs");
+  await page.locator("dialog input[name=source]").fill(ensureRootfs());
+  await page.locator("dialog input[name=command]").fill("sleep 1000");
+  await page.locator("dialog input[name=readonly]").check();
+  await page.locator("dialog input[name=labels]").fill("made=form");
+  await page.locator("dialog form button[type=submit]").click();
+  await row(formed, "running").filter({ hasText: "made=form" }).waitFor(WAIT);
+  expect((await d.json<{ processes: { args: string[] }[] }>("GET", `/v1/containers/${formed}`)).body.processes[0]!.args).toEqual(["sleep", "1000"]);
+
   await row(web).locator('button[data-action="delete"]').click();
   expect(await page.locator("dialog input[name=force]").isChecked()).toBe(true);
   await page.locator("dialog form button[type=submit]").click();

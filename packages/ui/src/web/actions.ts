@@ -1,9 +1,11 @@
 /**
  * What a user can do to a container, as buttons with their forms: pause, resume, signal, exec (a command, or a
  * shell in a terminal that opens the attach view), delete (with force for a running one), and start a container
- * from a bundle. Each calls one API route; a failure is shown with the API's own message. The views learn of
- * the outcome from the event stream, except for a delete, which has no event: it is announced with `changed`.
+ * from an image, a root filesystem or a bundle. Each calls one API route; a failure is shown with the API's own
+ * message. The views learn of the outcome from the event stream, except for a delete, which has no event: it is
+ * announced with `changed`.
  */
+import type { CreateContainer } from "@berth/protocol";
 import { api, type ContainerInfo } from "./api.ts";
 import { dialog, h, toast } from "./dom.ts";
 import { SIGNALS } from "./format.ts";
@@ -87,16 +89,49 @@ export async function remove(c: ContainerInfo): Promise<boolean> {
   return removed;
 }
 
-/** Starts a container from a bundle directory on the host, with labels. */
+const SOURCES = ["image", "rootfs", "bundlePath"] as const;
+const RESTART = ["no", "on-failure", "always", "unless-stopped"] as const;
+
+/**
+ * The create request of the Start form's values: the container comes from an image (as skopeo names it), a root
+ * filesystem or a bundle (`from` says which, `source` is its name or path); the command (split at spaces), the
+ * terminal and a read-only root apply to an image or a rootfs; labels are comma-separated. berthd checks the rest
+ * (400 with its own words).
+ */
+export function createRequest(values: Record<string, string>): CreateContainer {
+  const from = SOURCES.find((s) => s === values.from) ?? "image";
+  const args = (values.command ?? "").trim().split(/\s+/).filter(Boolean);
+  const labels = (values.labels ?? "").split(",").map((l) => l.trim()).filter(Boolean);
+  const policy = RESTART.find((r) => r === values.restart) ?? "no";
+  const process = {
+    ...(args.length ? { args } : {}),
+    ...(values.terminal === "true" ? { terminal: true } : {}),
+  };
+  return {
+    id: (values.id ?? "").trim(),
+    [from]: (values.source ?? "").trim(),
+    ...(Object.keys(process).length ? { process } : {}),
+    ...(values.readonly === "true" ? { readonlyRootfs: true } : {}),
+    ...(labels.length ? { labels } : {}),
+    ...(policy === "no" ? {} : { restart: { policy } }),
+  };
+}
+
+/** Starts a container from an image, a root filesystem or a bundle, as `berth run` does. */
 export async function create(): Promise<void> {
   const form = await dialog("Start a container", [
     { name: "id", label: "Id", required: true, placeholder: "web1" },
-    { name: "bundlePath", label: "Bundle path (a directory with config.json)", required: true, placeholder: "/srv/bundles/web" },
+    { name: "from", label: "From", type: "select", options: [...SOURCES], value: "image" },
+    { name: "source", label: "Image (oci:/layout:tag, docker-archive:/file.tar), rootfs directory or bundle path", required: true, placeholder: "oci:/srv/images/web:1" },
+    { name: "command", label: "Command (image or rootfs; words separated by spaces)", placeholder: "httpd -f -p 8080" },
+    { name: "terminal", label: "With a terminal", type: "checkbox" },
+    { name: "readonly", label: "Read-only root (image or rootfs)", type: "checkbox" },
+    { name: "restart", label: "Restart", type: "select", options: [...RESTART], value: "no" },
     { name: "labels", label: "Labels (comma-separated)", placeholder: "app=web, tier=front" },
   ], "Start");
   if (!form) return;
-  const labels = form.labels!.split(",").map((l) => l.trim()).filter(Boolean);
-  if (await attempt(`start ${form.id}`, () => api.create({ id: form.id!, bundlePath: form.bundlePath!, labels }))) toast(`${form.id} runs`);
+  const request = createRequest(form);
+  if (await attempt(`start ${request.id}`, () => api.create(request))) toast(`${request.id} runs`);
 }
 
 /** The buttons that fit the container's status; `compact` leaves out those the table has no room for. */

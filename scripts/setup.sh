@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs whatever is missing for Berth on Debian (Bun, runc, busybox-static, skopeo and umoci for images, the npm
-# packages), builds the shim binary and the busybox rootfs with a demo bundle. Idempotent: a second run does only
-# what is missing.
+# packages), builds the shim binary, the dashboard's assets (dist/ui) and the busybox rootfs with a demo bundle.
+# Idempotent: a second run does only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +24,5 @@ fi
 
 bun install --frozen-lockfile >/dev/null
 bun run --silent build:shim >/dev/null
+bun run --silent build:ui >/dev/null
 bun scripts/bundle.ts demo >/dev/null

@@ -9,7 +9,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createApp } from "@berth/api";
+import { createApp, Sessions } from "@berth/api";
 import { ERROR_STATUS } from "@berth/protocol";
 import { createLogger, Supervisor } from "@berth/supervisor";
 import { REPO } from "./helpers/daemon.ts";
@@ -35,7 +35,7 @@ async function openApi(): Promise<OpenApi> {
     logMaxBytes: 1 << 20, logger: createLogger("error"),
   });
   const version = { version: "0.0.0", major: 0, minor: 0, patch: 0, revision: "test", runtime: "runc" };
-  const app = createApp(supervisor, { version, demoBundle: "/demo" });
+  const app = createApp(supervisor, { version, demoBundle: "/demo", sessions: new Sessions("token"), uiDir: stateDir });
   return (await app.handle(new Request("http://localhost/swagger/json"))).json() as Promise<OpenApi>;
 }
 

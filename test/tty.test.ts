@@ -75,6 +75,18 @@ test("attach works without a terminal; several clients see the same output; one 
   await d.signal(id, "SIGKILL");
 });
 
+test("keystrokes sent as separate frames reach the process in the order they were sent", async () => {
+  const id = uid();
+  await d.create(id, bundle(["sleep", "1000"]));
+  expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "keys", args: ["sh"], terminal: true })).status).toBe(201);
+  const a = Attach.open(d, id, "keys");
+  await a.opened;
+  const text = Array.from({ length: 300 }, (_, i) => "abcdefghijklmnopqrstuvwxyz"[i % 26]).join("");
+  for (const ch of `echo typed-${text}-end\n`) a.send(ch); // one frame per key, as a browser terminal sends them
+  await a.until(`\ntyped-${text}-end`);
+  await d.signal(id, "SIGKILL");
+});
+
 test("attach to an unknown process is refused before the upgrade", async () => {
   const id = uid();
   await d.create(id, bundle(["sleep", "1000"]));

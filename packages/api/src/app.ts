@@ -1,13 +1,15 @@
 /**
  * The HTTP API (docs/api.md) as an Elysia app: the error hook, JSON body parsing, OpenAPI with Swagger UI, and the
  * route groups in routes/. Each route declares its body, query, params and responses from @berth/protocol
- * schemas, calls the supervisor and returns. Listeners (unix, TCP, auth) live in listeners.ts.
+ * schemas, calls the supervisor and returns. Listeners (unix, TCP, auth) live in listeners.ts; the dashboard's
+ * page in dashboard.ts, its login in routes/session.ts.
  */
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
 import type { Version } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
 import { checkDeclaredSize, DEFAULT_MAX_BODY_BYTES, parseJsonBody } from "./body.ts";
+import { dashboard } from "./dashboard.ts";
 import { handleError } from "./errors.ts";
 import { describeEnums } from "./openapi-enums.ts";
 import { TAGS } from "./routes/common.ts";
@@ -16,7 +18,9 @@ import { eventRoutes } from "./routes/events.ts";
 import { imageRoutes } from "./routes/images.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import { processRoutes } from "./routes/processes.ts";
+import { sessionRoutes } from "./routes/session.ts";
 import { systemRoutes } from "./routes/system.ts";
+import type { Sessions } from "./session.ts";
 import { SWAGGER_ASSET_PREFIX, swaggerAssets } from "./swagger.ts";
 
 export interface AppOptions {
@@ -25,6 +29,10 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** The demo bundle (scripts/bundle.ts), named by the create example in the OpenAPI document. */
   demoBundle: string;
+  /** The browser sessions the listeners admit (session.ts); the login route adds to them. */
+  sessions: Sessions;
+  /** The dashboard's built assets (packages/ui's build output), served at /ui. */
+  uiDir: string;
 }
 
 export function createApp(supervisor: Supervisor, options: AppOptions) {
@@ -66,5 +74,7 @@ export function createApp(supervisor: Supervisor, options: AppOptions) {
     .use(processRoutes(supervisor))
     .use(operationRoutes(supervisor))
     .use(imageRoutes(supervisor))
-    .use(eventRoutes(supervisor));
+    .use(eventRoutes(supervisor))
+    .use(sessionRoutes(options.sessions))
+    .use(dashboard(options.uiDir));
 }

@@ -17,7 +17,7 @@ test("loopback is 127.0.0.0/8, ::1 and localhost; anything else needs TLS", () =
   for (const host of ["0.0.0.0", "10.0.0.1", "::", "example.com", "128.0.0.1"]) expect(isLoopback(host)).toBe(false);
 });
 
-test("the bearer token: exact match only; public routes are GETs of healthz and the Swagger UI", () => {
+test("the bearer token: exact match only; public routes are GETs of healthz, the Swagger UI and the dashboard, and the login", () => {
   const req = (headers: Record<string, string>, path = "/v1/containers", method = "GET") => new Request(`http://localhost${path}`, { headers, method });
   expect(hasToken(req({ authorization: "Bearer s3cret" }), "s3cret")).toBe(true);
   expect(hasToken(req({ authorization: "bearer s3cret" }), "s3cret")).toBe(true);
@@ -29,4 +29,10 @@ test("the bearer token: exact match only; public routes are GETs of healthz and 
   expect(isPublic(req({}, "/swagger/json"))).toBe(true);
   expect(isPublic(req({}, "/metrics"))).toBe(false);
   expect(isPublic(req({}, "/healthz", "POST"))).toBe(false);
+  expect(isPublic(req({}, "/ui"))).toBe(true);
+  expect(isPublic(req({}, "/ui/chunk-1.js"))).toBe(true);
+  expect(isPublic(req({}, "/uix"))).toBe(false);
+  expect(isPublic(req({}, "/v1/session", "POST"))).toBe(true);
+  expect(isPublic(req({}, "/v1/session", "DELETE"))).toBe(false);
+  expect(isPublic(req({}, "/v1/containers", "POST"))).toBe(false);
 });

@@ -1,9 +1,11 @@
 /**
  * API listeners. `unix://PATH` serves with no token on a socket of mode 0660 (group `berth` when it exists);
- * `tcp://HOST:PORT` needs the bearer token on every route but the public ones, and TLS unless HOST is loopback.
- * Every answer on every listener is the API's JSON: Bun.serve runs in production mode (never its HTML error page),
- * its own error handler answers `internal`, a request whose URL does not parse (`Host: a b`) is 400, and body
- * size is left to the app's own check (body.ts) so that an oversized body gets the JSON 413 too.
+ * `tcp://HOST:PORT` needs the bearer token or a browser session (session.ts) on every route but the public ones,
+ * and TLS unless HOST is loopback. On both, a request a browser marks as cross-site is refused on every route but
+ * the public ones, so neither a session nor a unix socket forwarded to a local port (ssh -L, socat) serves another
+ * site's page. Every answer on every listener is the API's JSON: Bun.serve runs in production mode (never its HTML
+ * error page), its own error handler answers `internal`, a request whose URL does not parse (`Host: a b`) is 400,
+ * and body size is left to the app's own check (body.ts) so that an oversized body gets the JSON 413 too.
  */
 import { chmodSync, chownSync, existsSync, readFileSync, unlinkSync } from "node:fs";
 import { isIP } from "node:net";
@@ -12,6 +14,7 @@ import { BerthError } from "@berth/protocol";
 import type { AttachData, Upgrade } from "./attach.ts";
 import { hasToken, isPublic } from "./auth.ts";
 import { errorResponse } from "./errors.ts";
+import { isCrossOrigin, type Sessions } from "./session.ts";
 
 export type ListenAddress = { kind: "unix"; path: string } | { kind: "tcp"; host: string; port: number };
 
@@ -38,6 +41,7 @@ export function isLoopback(host: string): boolean {
 
 export interface ListenOptions {
   token: string;
+  sessions: Sessions;
   tls?: { cert: string; key: string };
 }
 
@@ -94,7 +98,10 @@ export async function listen(address: ListenAddress, handlers: Handlers, options
     // idleTimeout 0: event streams and log follows stay open for as long as the client wants.
     const fetch = (raw: Request, server: Server<AttachData>) => {
       const request = routable(raw);
-      return request instanceof Response ? request : serve(raw, request, server);
+      if (request instanceof Response) return request;
+      return isPublic(request) || !isCrossOrigin(request)
+        ? serve(raw, request, server)
+        : errorResponse("unauthenticated", "refused a cross-site browser request");
     };
     const server = Bun.serve<AttachData>({ ...SERVE_DEFAULTS, unix: address.path, fetch, websocket, ...({ idleTimeout: 0 } as object) });
     chmodSync(address.path, 0o660);
@@ -108,9 +115,8 @@ export async function listen(address: ListenAddress, handlers: Handlers, options
   const guarded = (raw: Request, server: Server<AttachData>) => {
     const request = routable(raw);
     if (request instanceof Response) return request;
-    return isPublic(request) || hasToken(request, options.token)
-      ? serve(raw, request, server)
-      : errorResponse("unauthenticated", "missing or invalid bearer token (see the api-token file in the state dir)");
+    const refusal = isPublic(request) || hasToken(request, options.token) ? undefined : options.sessions.refusal(request);
+    return refusal === undefined ? serve(raw, request, server) : errorResponse("unauthenticated", refusal);
   };
   return Bun.serve<AttachData>({
     ...SERVE_DEFAULTS,

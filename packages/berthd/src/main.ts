@@ -6,8 +6,9 @@
 import "./production.ts";
 import { existsSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { attachHandlers, createApp, listen, loadOrCreateToken, parseListenAddress } from "@berth/api";
+import { attachHandlers, createApp, listen, loadOrCreateToken, parseListenAddress, Sessions } from "@berth/api";
 import { createLogger, Supervisor } from "@berth/supervisor";
+import { UI_DIST } from "@berth/ui";
 import { installReaper } from "@berth/sys";
 import { parseFlags, USAGE } from "./flags.ts";
 import { restoreWithStatus, systemdNotifier } from "./systemd.ts";
@@ -49,10 +50,11 @@ try {
   const token = loadOrCreateToken(flags.tokenFile);
   const version = versionInfo(flags.runtime);
   supervisor.metrics.buildInfo(version);
-  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes, demoBundle: `${REPO}/dist/bundles/demo` });
+  const sessions = new Sessions(token);
+  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes, demoBundle: `${REPO}/dist/bundles/demo`, sessions, uiDir: UI_DIST });
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
-  const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, ...(tls ? { tls } : {}) })));
+  const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, sessions, ...(tls ? { tls } : {}) })));
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -7,6 +7,7 @@ export * from "./processes.ts";
 export * from "./operations.ts";
 export * from "./lifecycle.ts";
 export * from "./log.ts";
+export * from "./session.ts";
 export * from "./shim.ts";
 export * from "./rpc.ts";
 export { SerialQueue } from "./queue.ts";

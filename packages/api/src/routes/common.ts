@@ -15,6 +15,7 @@ export const TAGS = [
   { name: "images", description: "The store of images that creates with image were run from: list, remove" },
   { name: "events", description: "The event journal as Server-Sent Events" },
   { name: "metrics", description: "Prometheus metrics" },
+  { name: "session", description: "The dashboard's login: the API token for a browser session cookie, and logout" },
 ] as const;
 
 export type Tag = (typeof TAGS)[number]["name"];
@@ -26,7 +27,7 @@ export function answer<S extends TSchema>(schema: S, description: string): S {
 
 const ERROR_TEXT = {
   400: "invalid_argument: the request does not match the schema, or a value is refused; nothing changed",
-  401: "unauthenticated: a TCP request without the bearer token",
+  401: "unauthenticated: a TCP request without the bearer token or a session cookie",
   404: "not_found: no such container (or process, or checkpoint)",
   409: "already_exists, or failed_precondition: the container or process is not in a state that allows it",
   413: "payload_too_large: the request body is over the limit",

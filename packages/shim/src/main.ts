@@ -33,6 +33,9 @@ const log = fileLogger(layout.shimLog, record.id);
 // Only SIGKILL stops a shim: a terminal hang-up, a group signal or a closed pipe must not orphan a container.
 for (const sig of ["SIGTERM", "SIGINT", "SIGHUP", "SIGPIPE", "SIGUSR1", "SIGUSR2"] as const) process.on(sig, () => {});
 installReaper();
+// A shim that dies takes its container down with it (berthd kills it): an error nobody caught is logged, not fatal.
+process.on("uncaughtException", (err) => log.error("uncaught error", { error: String(err), stack: err.stack }));
+process.on("unhandledRejection", (err) => log.error("unhandled rejection", { error: String(err) }));
 
 const runc = new Runc({
   binary: record.runtime,

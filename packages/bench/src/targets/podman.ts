@@ -33,6 +33,7 @@ export class PodmanTarget implements Target {
   private readonly feed = new ExitFeed();
   private main: (Subscription & { pid: number }) | undefined;
   private readonly argsOf = new Map<string, string[]>();
+  private readonly stamps = new Map<string, number>();
   private probes = 0;
 
   constructor(work: string, idPrefix: string) {
@@ -116,6 +117,16 @@ export class PodmanTarget implements Target {
     return new Set(out.split("\n").filter(Boolean));
   }
 
+  /**
+   * The `died` event's own time: `podman events` reads the file backend by polling (a quarter of a second here), so
+   * the moment it prints an event says more about that poll than about podman's exit path.
+   */
+  exitStamp(id: string): number | undefined {
+    const at = this.stamps.get(id);
+    this.stamps.delete(id);
+    return at;
+  }
+
   processes(): { daemon?: number; monitors: number[] } {
     return { monitors: pidsWhere((argv) => /(^|\/)conmon$/.test(argv[0]!) && argv.some((a) => a.startsWith(this.dir))) };
   }
@@ -134,7 +145,7 @@ export class PodmanTarget implements Target {
     let probed = false;
     (async () => {
       for await (const line of lines(proc.stdout)) {
-        let event: { Name?: string; Status?: string; ContainerExitCode?: number };
+        let event: { Name?: string; Status?: string; ContainerExitCode?: number; Time?: string };
         try {
           event = JSON.parse(line);
         } catch {
@@ -142,7 +153,10 @@ export class PodmanTarget implements Target {
         }
         if (event.Status !== "died" || !event.Name) continue;
         if (event.Name === probe) probed = true;
-        else feed.push(event.Name, event.ContainerExitCode ?? 0);
+        else {
+          if (event.Time) this.stamps.set(event.Name, wallToMonotonic(event.Time));
+          feed.push(event.Name, event.ContainerExitCode ?? 0);
+        }
       }
       feed.close("podman events ended");
     })();
@@ -168,4 +182,11 @@ export class PodmanTarget implements Target {
     const left = [...swept.left, ...cg.left];
     if (left.length) throw new Error(`podman target left ${left.join(", ")}`);
   }
+}
+
+/** An RFC 3339 time with nanoseconds ("2026-11-29T21:42:24.498391989Z") on the performance.now() clock. */
+function wallToMonotonic(time: string): number {
+  const m = /^(.*?)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/.exec(time);
+  const wallMs = m ? Date.parse(m[1]! + m[3]!) + Number(`0.${m[2] ?? "0"}`) * 1000 : Date.parse(time);
+  return wallMs - performance.timeOrigin;
 }

@@ -36,6 +36,11 @@ export interface Target {
   listRunning(): Promise<Set<string>>;
   /** The daemon's pid, if any, and the per-container monitor processes (shims, conmon). */
   processes(): { daemon?: number; monitors: number[] };
+  /**
+   * When the system stamps its exit events and its event reader only polls for them (podman's file backend), the
+   * time (performance.now() clock) container `id`'s exit event was written; the exit scenario then times to it.
+   */
+  exitStamp?(id: string): number | undefined;
   /** Processes that live as long as the target (its daemon, its event subscriber): not another system's CPU. */
   longLived(): number[];
   /** Systems with a daemon: kill it and start it again on the same state. */

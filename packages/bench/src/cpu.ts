@@ -158,6 +158,23 @@ export class CpuAccounting {
     this.waiting.get(record.tgid)?.();
   }
 
+  /**
+   * Waits (at most `timeoutMs`) until nothing runs below the bench but `allowed` (the targets' daemons and
+   * subscribers) and its own helpers: the last system's teardown (a conmon's exit command, a shim that is still
+   * exiting) must not run in the next system's window. Returns whether it got there.
+   */
+  async quiesce(allowed: readonly number[], timeoutMs = 30_000): Promise<boolean> {
+    const skip = new Set([...allowed, ...this.own]);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const table = processTable();
+      const busy = descendants(process.pid, table).filter((pid) => !skip.has(pid) && table.get(pid)!.state !== "Z");
+      if (busy.length === 0) return true;
+      if (Date.now() > deadline) return false;
+      await Bun.sleep(50);
+    }
+  }
+
   /** A window edge: spawns a marker and waits for its exit record (5 s at most), then reads the live processes. */
   async mark(): Promise<Mark> {
     const marker = spawn(["true"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });

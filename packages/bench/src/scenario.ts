@@ -134,11 +134,13 @@ export function distinct(messages: string[], count = 3): string[] {
 
 /**
  * Runs `fn` (one system's timed work) inside a CPU accounting window: what `t`'s processes spent meanwhile, the
- * other targets' daemons and subscribers left out. No breakdown when the machine cannot account.
+ * other targets' daemons and subscribers left out. The window opens once what the previous system left running
+ * has finished. No breakdown when the machine cannot account.
  */
 export async function accounted<T>(ctx: Context, targets: OpenTargets, t: Target, fn: () => Promise<T>): Promise<{ value: T; cpu?: Breakdown }> {
   const acct = ctx.cpu;
   if (typeof acct === "string") return { value: await fn() };
+  await acct.quiesce(targets.all.flatMap((x) => x.longLived()));
   const a = await acct.mark();
   const value = await fn();
   const b = await acct.mark();

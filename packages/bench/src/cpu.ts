@@ -237,6 +237,7 @@ export class CpuAccounting {
     return { byKind, byRole, processes };
   }
 
+  /** Stops the listener. */
   close(): void {
     this.proc.kill("SIGKILL");
   }

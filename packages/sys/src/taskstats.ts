@@ -176,6 +176,7 @@ export class TaskstatsListener {
     };
   }
 
+  /** Closes the socket; the kernel drops the registration with it. */
   close(): void {
     libc.close(this.fd);
   }

@@ -1,8 +1,9 @@
 /**
- * bun run bench <scenario|all|cleanup> [flags]: Berth's load tool and benchmarks against raw runc and containerd.
- * Prints a live progress line, a table per scenario, and writes a JSON result file (after each scenario, so an
- * interrupted run keeps what it measured). Everything it starts lives under one work dir and is removed at the end,
- * on an error and on SIGINT/SIGTERM; `bun run bench cleanup` removes what a killed run left.
+ * bun run bench <scenario|all|cleanup|setup|report> [flags]: Berth's load tool and benchmarks against raw runc,
+ * containerd and podman with conmon. Prints a live progress line, a table per scenario, and writes a JSON result
+ * file (after each scenario, so an interrupted run keeps what it measured). Everything it starts lives under one
+ * work dir, in cgroups named for the run and below the bench (a child subreaper), and is removed at the end, on an
+ * error and on SIGINT/SIGTERM/SIGHUP; `bun run bench cleanup` removes what a killed run left.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";

@@ -1,4 +1,7 @@
-/** Sizes and times as people type and read them: "64m" or "1GiB" in flags, "64.0MiB" and "1.25s" in tables, "10m" ago. */
+/**
+ * Sizes and times as people type and read them: "64m" or "1GiB" in flags, "64.0MiB" and "1.25s" in tables, "10m"
+ * ago, "500ms" or "1m" as a duration. The one units module of the CLI and the bench (packages/bench).
+ */
 import { UsageError } from "./args.ts";
 
 const POWERS: Record<string, number> = { "": 0, b: 0, k: 1, m: 2, g: 3, t: 4 };
@@ -11,6 +14,9 @@ export function parseSize(flag: string, value: string): number {
   const power = POWERS[(m[2] ?? m[3] ?? "").toLowerCase()]!;
   return Math.round(Number(m[1]) * 1024 ** power);
 }
+
+/** Bytes in a mebibyte, for figures given in MiB. */
+export const MiB = 1024 ** 2;
 
 export function formatBytes(n: number): string {
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -25,10 +31,23 @@ export function formatNanos(ns: number): string {
   return `${(ns / 1e9).toFixed(2)}s`;
 }
 
-const DURATION_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Milliseconds from "500ms", "10s", "1.5m", "2h", "1d"; undefined when `value` is not such a duration. */
+function durationMs(value: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
+  return m ? Math.round(Number(m[1]) * DURATION_MS[m[2]!]!) : undefined;
+}
+
+/** Milliseconds from a duration flag ("500ms", "10s", "1m", "2h", "1d"), or a usage error naming the flag. */
+export function parseDuration(flag: string, value: string): number {
+  const ms = durationMs(value);
+  if (ms === undefined) throw new UsageError(`--${flag} must be a duration such as 500ms, 10s or 1m, not ${JSON.stringify(value)}`);
+  return ms;
+}
 
 /** An RFC 3339 time as given, or a duration ago ("90s", "10m", "2h", "1d") as an RFC 3339 time. */
 export function parseSince(value: string, now = Date.now()): string {
-  const m = /^(\d+)([smhd])$/.exec(value);
-  return m ? new Date(now - Number(m[1]) * DURATION_MS[m[2]!]!).toISOString() : value;
+  const ms = durationMs(value);
+  return ms === undefined ? value : new Date(now - ms).toISOString();
 }

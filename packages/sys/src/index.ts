@@ -14,3 +14,4 @@ export { ConsoleSocket, setWindowSize } from "./console.ts";
 export { sendDatagram } from "./datagram.ts";
 export { installReaper, spawn, waitFor } from "./reaper.ts";
 export { mountFilesystem, mountPoints, unmount } from "./mount.ts";
+export { type TaskExit, TaskstatsListener } from "./taskstats.ts";

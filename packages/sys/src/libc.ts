@@ -20,6 +20,8 @@ export const libc = dlopen("libc.so.6", {
   accept4: { args: [i32, ptr, ptr, i32], returns: i32 },
   recvmsg: { args: [i32, ptr, i32], returns: i64 },
   sendto: { args: [i32, ptr, u64, i32, ptr, u32], returns: i64 },
+  recv: { args: [i32, ptr, u64, i32], returns: i64 },
+  setsockopt: { args: [i32, i32, i32, ptr, u32], returns: i32 },
   ioctl: { args: [i32, u64, ptr], returns: i32 },
   eventfd: { args: [u32, i32], returns: i32 },
   mount: { args: [cstring, cstring, cstring, u64, cstring], returns: i32 },
@@ -31,7 +33,7 @@ const ERRNO_NAMES: Record<number, string> = {
   1: "EPERM", 2: "ENOENT", 3: "ESRCH", 4: "EINTR", 5: "EIO", 6: "ENXIO", 9: "EBADF", 10: "ECHILD", 11: "EAGAIN",
   12: "ENOMEM", 13: "EACCES", 17: "EEXIST", 20: "ENOTDIR", 21: "EISDIR", 22: "EINVAL", 24: "EMFILE", 28: "ENOSPC",
   16: "EBUSY", 19: "ENODEV", 25: "ENOTTY", 32: "EPIPE", 36: "ENAMETOOLONG", 38: "ENOSYS", 40: "ELOOP", 88: "ENOTSOCK", 95: "EOPNOTSUPP",
-  98: "EADDRINUSE", 111: "ECONNREFUSED",
+  98: "EADDRINUSE", 105: "ENOBUFS", 111: "ECONNREFUSED",
 };
 
 export const EINTR = 4;

@@ -7,8 +7,7 @@
 import { closeSync, openSync, readdirSync, readSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sleep } from "../exec.ts";
-import { parseSize } from "../flags.ts";
-import { MiB } from "../memory.ts";
+import { MiB, parseSize } from "@berth/cli";
 import { put, type Scenario, section, targetsFor } from "../scenario.ts";
 import { median } from "../stats.ts";
 import { RuncTarget } from "../targets/runc.ts";
@@ -23,7 +22,7 @@ export const logs: Scenario = {
   async run(ctx, out) {
     const mib = ctx.flags.mib ?? 256;
     const logMaxSize = ctx.flags.logMaxSize ?? "16MiB";
-    const maxBytes = parseSize(logMaxSize);
+    const maxBytes = parseSize("log-max-size", logMaxSize);
     const rounds = ctx.flags.rounds ?? 2;
     out.params = { mib, logMaxSize, rounds };
     const write = `dd if=/dev/zero bs=1048576 count=${mib} 2>/dev/null; printf '${MARKER.trim()}\\n'`;
@@ -59,10 +58,8 @@ export const logs: Scenario = {
         fromRunning.push(mib / ((t2 - t1) / 1000));
         endToEnd.push(mib / ((t2 - t0) / 1000));
         for (const f of sizes(dir)) largestFile = Math.max(largestFile, f.size);
-        if (berth.has("GET /v1/containers/{id}/processes/{pid}/logs")) {
-          const res = await berth.fetch(`/v1/containers/${id}/processes/init/logs?tail=1`);
-          routeOk = (routeOk ?? true) && res.status === 200 && (await res.text()).includes(MARKER.trim());
-        }
+        const tail = await new Response(await berth.client.logs(id, "init", { tail: 1 })).text().catch(() => "");
+        routeOk = (routeOk ?? true) && tail.includes(MARKER.trim());
         await berth.removeAll();
         if (runc) {
           ctx.progress.set(`${phase} | runc writing ${mib} MiB into a file`);
@@ -89,7 +86,6 @@ export const logs: Scenario = {
     put(s, { key: "bound_held", label: `bound held (≤ ${logMaxSize} a file, ≤ 2 files)`, unit: "bool", better: "higher" }, "berth", Number(held));
     put(s, { key: "logs_route", label: "logs route serves the capture", unit: "bool", better: "higher" }, "berth", routeOk === undefined ? null : Number(routeOk));
     if (!held) out.errors.push(`capture bound broken: largest file ${largestFile} bytes (max ${maxBytes}), ${mostFiles} files at once`);
-    if (routeOk === undefined) out.notes.push("berthd has no logs route yet: the capture was read from its state dir");
     out.notes.push("files are sampled every 2 ms while the container writes; runc's figure is its stdout as a plain file (no capture)");
   },
 };

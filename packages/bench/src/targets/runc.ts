@@ -7,6 +7,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:f
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { must, run, sleep } from "../exec.ts";
+import { spawn } from "../procs.ts";
 import { pool } from "../load.ts";
 import { sweep } from "../workdir.ts";
 import { saveFile } from "./daemon.ts";
@@ -42,7 +43,7 @@ export class RuncTarget implements Target {
   private spawn(argv: string[], stdout: "ignore" | number = "ignore"): Subprocess<"ignore", "ignore" | number, number> {
     const fd = openSync(this.errors, "a");
     try {
-      return Bun.spawn(argv, { stdin: "ignore", stdout, stderr: fd });
+      return spawn(argv, { stdin: "ignore", stdout, stderr: fd });
     } finally {
       closeSync(fd);
     }
@@ -112,9 +113,14 @@ export class RuncTarget implements Target {
     return { monitors: [] };
   }
 
+  longLived(): number[] {
+    return [];
+  }
+
   async close(keepLogsIn?: string): Promise<void> {
     await this.removeAll().catch(() => {});
     if (keepLogsIn) saveFile(this.errors, keepLogsIn, "runc.stderr");
-    await sweep(this.dir);
+    const swept = await sweep(this.dir, { runcRoots: [this.root] });
+    if (swept.left.length) throw new Error(`runc target left ${swept.left.join(", ")}`);
   }
 }

@@ -4,8 +4,11 @@
  * (`better` says which way is good).
  */
 
-export const SYSTEMS = ["berth", "runc", "containerd"] as const;
+/** Every system the bench knows, in table order: Berth, then its peers (podman stands for podman with conmon). */
+export const SYSTEMS = ["berth", "runc", "containerd", "podman"] as const;
 export type SystemName = (typeof SYSTEMS)[number];
+/** The systems Berth is compared with. */
+export const PEERS: readonly SystemName[] = SYSTEMS.filter((s) => s !== "berth");
 
 export interface Metric {
   key: string;

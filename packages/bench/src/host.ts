@@ -21,6 +21,8 @@ export async function hostInfo(repo: string): Promise<Record<string, unknown>> {
       bun: Bun.version,
       runc: await versionOf(["runc", "--version"]),
       containerd: await versionOf(["containerd", "--version"]),
+      podman: await versionOf(["podman", "--version"]),
+      conmon: await versionOf(["conmon", "--version"]),
       wrk: await versionOf(["wrk", "-v"]),
     },
   };

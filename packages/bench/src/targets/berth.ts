@@ -1,11 +1,12 @@
 /**
- * Berth through its HTTP API: a private berthd (own state dir, unix socket, runc root), exits from its SSE stream.
- * What the API offers is read from its OpenAPI document, so routes other engineers add (DELETE, logs) are used
- * once they exist and not assumed before.
+ * Berth through its HTTP API: a private berthd (own state dir, unix socket, runc root) driven with the CLI's typed
+ * client (packages/cli), exits from its event stream.
  */
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type Event, readSse } from "@berth/protocol";
+import { BerthClient, endpoint } from "@berth/cli";
+import { BerthError, type Container, type CreateContainer } from "@berth/protocol";
+import { sweepCgroups } from "../cgroups.ts";
 import { run } from "../exec.ts";
 import { createWatched, ExitFeed } from "../exits.ts";
 import { pool } from "../load.ts";
@@ -14,7 +15,7 @@ import { sweep } from "../workdir.ts";
 import { DaemonProcess } from "./daemon.ts";
 import type { DaemonControl, Running, Subscription, Target, Watched } from "./target.ts";
 
-const REPO = resolve(import.meta.dir, "../../..");
+const REPO = resolve(import.meta.dir, "../../../..");
 
 export interface BerthOptions {
   /** Also listen on 127.0.0.1 (a free port), for HTTP load tools that cannot use a unix socket. */
@@ -23,12 +24,8 @@ export interface BerthOptions {
   logMaxSize?: string;
 }
 
-interface ApiContainer {
-  id: string;
-  status: string;
-  pids: number[];
-  processes?: { pid: string; systemPid: number }[];
-}
+/** Whether a failed call says the container is gone already (404). */
+const notFound = (err: unknown) => err instanceof BerthError && err.code === "not_found";
 
 export class BerthTarget implements Target {
   readonly name = "berth" as const;
@@ -36,8 +33,7 @@ export class BerthTarget implements Target {
   readonly stateDir: string;
   readonly socket: string;
   readonly runcRoot: string;
-  /** "METHOD /path" of every route in berthd's OpenAPI document. */
-  routes = new Set<string>();
+  readonly client: BerthClient;
   tcpUrl: string | undefined;
   private readonly daemonProcess: DaemonProcess;
   private readonly feed = new ExitFeed();
@@ -52,6 +48,7 @@ export class BerthTarget implements Target {
     this.runcRoot = join(this.dir, "runc-root");
     this.feed.onExit((id) => this.live.delete(id));
     this.daemonProcess = new DaemonProcess("berthd", this.argv(), join(this.dir, "berthd.log"));
+    this.client = new BerthClient(endpoint(`unix://${this.socket}`, join(this.stateDir, "api-token")));
   }
 
   private argv(): string[] {
@@ -69,14 +66,6 @@ export class BerthTarget implements Target {
   async setup(): Promise<void> {
     mkdirSync(this.stateDir, { recursive: true });
     await this.startDaemon();
-    const doc = await this.json<{ paths?: Record<string, Record<string, unknown>> }>("GET", "/swagger/json").catch(() => undefined);
-    for (const [path, methods] of Object.entries(doc?.body?.paths ?? {})) {
-      for (const method of Object.keys(methods)) this.routes.add(`${method.toUpperCase()} ${path}`);
-    }
-  }
-
-  has(route: string): boolean {
-    return this.routes.has(route);
   }
 
   /** The bearer token TCP listeners want. */
@@ -88,25 +77,16 @@ export class BerthTarget implements Target {
     return fetch(`http://localhost${path}`, { ...init, unix: this.socket } as RequestInit);
   }
 
-  async json<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T | undefined }> {
-    const res = await this.fetch(path, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }) });
-    const text = await res.text();
-    let parsed: T | undefined;
-    try {
-      parsed = text ? (JSON.parse(text) as T) : undefined;
-    } catch {}
-    return { status: res.status, body: parsed };
-  }
-
-  async create(id: string, bundle: string, extra: Record<string, unknown> = {}): Promise<Running> {
+  async create(id: string, bundle: string, extra: Partial<CreateContainer> = {}): Promise<Running> {
     this.live.add(id);
-    const res = await this.json<ApiContainer>("POST", "/v1/containers", { id, bundlePath: bundle, ...extra });
-    if (res.status !== 201 || !res.body) {
+    let c: Container;
+    try {
+      c = await this.client.create({ id, bundlePath: bundle, ...extra });
+    } catch (err) {
       this.live.delete(id);
-      throw new Error(`berth create ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+      throw new Error(`berth create ${id}: ${(err as Error).message}`);
     }
-    const pid = res.body.processes?.find((p) => p.pid === "init")?.systemPid ?? res.body.pids[0] ?? 0;
-    return { id, pid };
+    return { id, pid: c.processes.find((p) => p.pid === "init")?.systemPid ?? c.pids[0] ?? 0 };
   }
 
   createWatched(id: string, bundle: string): Promise<Watched> {
@@ -121,19 +101,18 @@ export class BerthTarget implements Target {
   }
 
   async signal(id: string, signal: number): Promise<void> {
-    const res = await this.json("POST", `/v1/containers/${id}/signal`, { signal });
-    if (res.status !== 204) throw new Error(`berth signal ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    await this.client.signal(id, { signal });
   }
 
-  /** An exited container is released by berthd itself; a DELETE route, once there, is used too. */
+  /** An exited container is released by berthd itself: the DELETE then answers 404, which is fine. */
   async remove(id: string): Promise<void> {
-    if (!this.has("DELETE /v1/containers/{id}")) return;
-    const res = await this.json("DELETE", `/v1/containers/${id}`);
-    if (res.status !== 204 && res.status !== 404) throw new Error(`berth delete ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    await this.client.remove(id, false).catch((err) => {
+      if (!notFound(err)) throw err;
+    });
   }
 
   /**
-   * Every container it made goes: through the API (DELETE ?force=true where berthd has it, else SIGKILL) and,
+   * Every container it made goes: through the API (DELETE ?force=true) and,
    * for one berthd does not list (not restored, or berthd is down), by hand.
    */
   async removeAll(): Promise<void> {
@@ -146,9 +125,7 @@ export class BerthTarget implements Target {
       if (status !== undefined) {
         const exited = status === "stopped" ? Promise.resolve(0) : this.feed.wait(id, 15_000);
         exited.catch(() => {});
-        const gone = this.has("DELETE /v1/containers/{id}")
-          ? await this.json("DELETE", `/v1/containers/${id}?force=true`).then((r) => r.status === 204 || r.status === 404, () => false)
-          : await this.signal(id, 9).then(() => true, () => false);
+        const gone = await this.client.remove(id, true).then(() => true, notFound);
         if (gone && (await exited.then(() => true, () => false))) return void this.live.delete(id);
         this.feed.forget(id);
       }
@@ -156,20 +133,23 @@ export class BerthTarget implements Target {
     });
   }
 
-  /** For a container berthd does not know (not restored, or berthd is down): its shim, runc container and dir go. */
+  /**
+   * For a container berthd does not know (not restored, or berthd is down): its shim (which names its dir), what
+   * runs in its cgroups, its runc container, its cgroups and its dir go, in that order.
+   */
   private async forceRemove(id: string): Promise<void> {
     const dir = join(this.stateDir, "containers", id);
     for (const pid of pidsWhere((argv) => argv.includes(dir))) kill(pid);
-    await run(["runc", "--root", this.runcRoot, "delete", "--force", id]);
+    await sweepCgroups((name) => name === id);
+    await run(["runc", "--root", this.runcRoot, "delete", "--force", id], { timeoutMs: 30_000 });
+    await sweepCgroups((name) => name === id);
     rmSync(dir, { recursive: true, force: true });
     this.live.delete(id);
   }
 
   /** Every container berthd lists, with its status. */
   async list(): Promise<Map<string, string>> {
-    const res = await this.json<ApiContainer[]>("GET", "/v1/containers");
-    if (res.status !== 200 || !Array.isArray(res.body)) throw new Error(`berth list: HTTP ${res.status}`);
-    return new Map(res.body.map((c) => [c.id, c.status]));
+    return new Map((await this.client.containers()).map((c) => [c.id, c.status]));
   }
 
   async listRunning(): Promise<Set<string>> {
@@ -186,6 +166,10 @@ export class BerthTarget implements Target {
     };
   }
 
+  longLived(): number[] {
+    return this.daemonProcess.pid ? [this.daemonProcess.pid] : [];
+  }
+
   readonly daemon: DaemonControl = {
     kill: async () => {
       this.main?.close();
@@ -193,8 +177,8 @@ export class BerthTarget implements Target {
     },
     start: () => this.startDaemon(),
     restored: async () => {
-      const res = await this.json<{ status: string; restoring?: boolean }>("GET", "/healthz");
-      return res.status === 200 && res.body?.restoring !== true;
+      const res = await this.fetch("/healthz");
+      return res.status === 200 && (await res.json() as { restoring?: boolean }).restoring !== true;
     },
     eventMarker: () => this.lastSeq,
     subscribe: (marker) => this.subscribe(new ExitFeed(), marker ?? 0),
@@ -205,16 +189,13 @@ export class BerthTarget implements Target {
     this.main = await this.subscribe(this.feed, this.lastSeq);
   }
 
-  /** Reads `/v1/events?after=N` into `feed`: every init exit, and the last seq seen. */
+  /** Reads the event stream from `after` into `feed`: every init exit, and the last seq seen. */
   private async subscribe(feed: ExitFeed, after: number): Promise<Subscription> {
     const controller = new AbortController();
-    const res = await this.fetch(`/v1/events?after=${after}`, { signal: controller.signal });
-    if (res.status !== 200 || !res.body) throw new Error(`berth events: HTTP ${res.status}`);
-    const body = res.body;
+    // From `after`: replay closes any gap between the subscription and what happened before it.
     (async () => {
       try {
-        for await (const message of readSse(body)) {
-          const event = JSON.parse(message.data) as Event;
+        for await (const event of this.client.events({ after }, controller.signal)) {
           if (feed === this.feed) this.lastSeq = Math.max(this.lastSeq, event.seq);
           if (event.type === "exit" && event.pid === "init") feed.push(event.id, event.status ?? 255);
         }
@@ -229,7 +210,8 @@ export class BerthTarget implements Target {
     this.feed.close("berth target closed");
     await this.daemonProcess.stop("SIGTERM", 5000);
     if (keepLogsIn) this.daemonProcess.saveLog(keepLogsIn, "berthd.log");
-    await sweep(this.dir);
+    const swept = await sweep(this.dir, { runcRoots: [this.runcRoot] });
+    if (swept.left.length) throw new Error(`berth target left ${swept.left.join(", ")}`);
   }
 }
 

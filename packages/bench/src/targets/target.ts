@@ -1,6 +1,6 @@
 /**
- * A system under test, driven the same way by every scenario: Berth (its HTTP API), raw runc (its command line)
- * and containerd (ctr). What a system cannot do is simply absent (runc has no daemon).
+ * A system under test, driven the same way by every scenario: Berth (its HTTP API), raw runc (its command line),
+ * containerd (ctr) and podman with conmon. What a system cannot do is simply absent (runc has no daemon).
  */
 import type { ExitFeed } from "../exits.ts";
 import type { SystemName } from "../result.ts";
@@ -34,8 +34,15 @@ export interface Target {
   removeAll(): Promise<void>;
   /** Ids the system itself lists as running. */
   listRunning(): Promise<Set<string>>;
-  /** The daemon's pid, if any, and the per-container monitor processes (shims). */
+  /** The daemon's pid, if any, and the per-container monitor processes (shims, conmon). */
   processes(): { daemon?: number; monitors: number[] };
+  /**
+   * When the system stamps its exit events and its event reader only polls for them (podman's file backend), the
+   * time (performance.now() clock) container `id`'s exit event was written; the exit scenario then times to it.
+   */
+  exitStamp?(id: string): number | undefined;
+  /** Processes that live as long as the target (its daemon, its event subscriber): not another system's CPU. */
+  longLived(): number[];
   /** Systems with a daemon: kill it and start it again on the same state. */
   readonly daemon?: DaemonControl;
   /** Stops everything it started and removes its files, keeping a copy of its logs in `keepLogsIn` if given. */

@@ -1,10 +1,12 @@
 /**
- * density: N idle containers; the memory of each per-container monitor (berth-shim, containerd-shim-runc-v2; raw
- * runc has none) and of the daemon, from /proc/<pid>/smaps_rollup, plus all of it per container with the inits.
+ * density: N idle containers; the memory of each per-container monitor (berth-shim, containerd-shim-runc-v2, conmon;
+ * raw runc has none) and of the daemon (podman has none), from /proc/<pid>/smaps_rollup, plus all of it per container
+ * with the inits.
  */
 import { sleep } from "../exec.ts";
 import { pool } from "../load.ts";
-import { memoryOf, MiB, smapsRollup } from "../memory.ts";
+import { MiB } from "@berth/cli";
+import { memoryOf, smapsRollup } from "../memory.ts";
 import type { SystemName } from "../result.ts";
 import { addTo, type MetricDef, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
 import { median } from "../stats.ts";
@@ -27,7 +29,7 @@ const defs = {
 export const density: Scenario = {
   name: "density",
   summary: "N idle containers: per-shim RSS, PSS and private memory (median and sum) and the daemon's own",
-  peers: ["runc", "containerd"],
+  peers: ["runc", "containerd", "podman"],
   async run(ctx, out) {
     const n = ctx.flags.n ?? 100;
     const rounds = ctx.flags.rounds ?? 2;
@@ -83,7 +85,7 @@ export const density: Scenario = {
     }
     out.notes.push(
       `read ${SETTLE_MS / 1000} s after the last create; PSS shares each file-backed page among the processes mapping it, so it falls as N grows`,
-      "raw runc has no monitor and no daemon: its per-container figure is the init alone",
+      "raw runc has no monitor and no daemon: its per-container figure is the init alone; podman has no daemon, its monitor is conmon",
     );
   },
 };

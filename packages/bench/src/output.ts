@@ -1,4 +1,5 @@
-/** What the user sees: a live progress line on stderr, notes, and the result table. */
+/** What the user sees: a live progress line on stderr, notes, and the result table (the CLI's text tables). */
+import { table } from "@berth/cli";
 import type { Metric, ScenarioResult, SystemName } from "./result.ts";
 import { SYSTEMS } from "./result.ts";
 
@@ -73,11 +74,9 @@ export function renderTable(result: ScenarioResult): string {
       ]);
     }
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
   const params = Object.entries(result.params).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : v}`).join(" ");
   const out = [`== ${result.scenario} (${params}) ${result.status}${result.status === "ok" ? "" : `: ${result.reason ?? ""}`}`];
-  if (rows.length > 0) out.push(line(header), line(widths.map((w) => "-".repeat(w))), ...rows.map(line));
+  if (rows.length > 0) out.push(table(header, rows));
   for (const n of result.notes) out.push(`  note: ${n}`);
   for (const e of result.errors) out.push(`  error: ${e}`);
   return out.join("\n");

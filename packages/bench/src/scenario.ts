@@ -1,10 +1,12 @@
 /** What every scenario gets (flags, work dir, bundles, progress, ids, targets) and the helpers they share. */
 import { loadavg } from "node:os";
 import { join } from "node:path";
+import { type Breakdown, type CpuAccounting, ROLE_LABELS, ROLES, type Role } from "./cpu.ts";
 import { cpuBusy, waitQuiet } from "./host.ts";
 import type { Progress } from "./output.ts";
+import { median } from "./stats.ts";
 import { addRatios, type Metric, type ScenarioResult, type Section, type SystemName } from "./result.ts";
-import { type OpenTargets, openTargets } from "./targets/index.ts";
+import { type OpenTargets, openTargets, type Target } from "./targets/index.ts";
 import type { BerthOptions } from "./targets/berth.ts";
 import type { Bundles } from "./workdir.ts";
 
@@ -31,8 +33,12 @@ export interface Context {
   progress: Progress;
   /** Where daemon logs are kept, a dir per scenario (beside the JSON file). */
   logDir: string;
-  /** A container id unique in this run. */
+  /** A container id unique in this run: `<idPrefix>-<n>`. */
   id(): string;
+  /** What every container id (and podman's cgroup parent) of this run starts with: b<pid in base 36>. */
+  idPrefix: string;
+  /** CPU accounting by process kind, or why there is none. */
+  cpu: CpuAccounting | string;
 }
 
 export interface Scenario {
@@ -85,7 +91,7 @@ export async function runScenario(scenario: Scenario, ctx: Context): Promise<Sce
 export async function targetsFor(scenario: Scenario, ctx: Context, out: ScenarioResult, berthOptions: BerthOptions = {}): Promise<OpenTargets> {
   const peers = ctx.flags.peers.filter((p) => scenario.peers.includes(p));
   ctx.progress.set(`${scenario.name} | starting berthd${peers.length ? ` and ${peers.join(", ")}` : ""}`);
-  const targets = await openTargets(ctx.work, peers, berthOptions, join(ctx.logDir, scenario.name));
+  const targets = await openTargets(ctx.work, ctx.idPrefix, peers, berthOptions, join(ctx.logDir, scenario.name));
   out.systems = targets.all.map((t) => t.name);
   for (const f of targets.failed) out.errors.push(`left out ${f}`);
   return targets;
@@ -124,4 +130,61 @@ export function addTo<K, V>(map: Map<K, V[]>, key: K, ...values: V[]): void {
 /** Up to `count` distinct messages, for notes. */
 export function distinct(messages: string[], count = 3): string[] {
   return [...new Set(messages)].slice(0, count);
+}
+
+/**
+ * Runs `fn` (one system's timed work) inside a CPU accounting window: what `t`'s processes spent meanwhile, the
+ * other targets' daemons and subscribers left out. The window opens once what the previous system left running
+ * has finished. No breakdown when the machine cannot account.
+ */
+export async function accounted<T>(ctx: Context, targets: OpenTargets, t: Target, fn: () => Promise<T>): Promise<{ value: T; cpu?: Breakdown }> {
+  const acct = ctx.cpu;
+  if (typeof acct === "string") return { value: await fn() };
+  await acct.quiesce(targets.all.flatMap((x) => x.longLived()));
+  const a = await acct.mark();
+  const value = await fn();
+  const b = await acct.mark();
+  const daemon = t.processes().daemon;
+  const exclude = targets.all.filter((x) => x !== t).flatMap((x) => x.longLived());
+  return { value, cpu: acct.measure(a, b, { ...(daemon ? { daemon: { pid: daemon, name: t.name === "berth" ? "berthd" : t.name } } : {}), exclude }) };
+}
+
+/** CPU milliseconds per container, by role and by kind, one figure per round and system. */
+export class CpuTally {
+  private readonly rounds = new Map<SystemName, { byRole: Record<Role, number>; byKind: Record<string, number> }[]>();
+
+  /** One round of `system`: `breakdown` over `containers` containers. */
+  add(system: SystemName, breakdown: Breakdown | undefined, containers: number): void {
+    if (!breakdown || containers === 0) return;
+    const perContainer = (ns: number) => ns / containers / 1e6;
+    addTo(this.rounds, system, {
+      byRole: Object.fromEntries(ROLES.map((r) => [r, perContainer(breakdown.byRole[r])])) as Record<Role, number>,
+      byKind: Object.fromEntries(Object.entries(breakdown.byKind).map(([k, ns]) => [k, perContainer(ns)])),
+    });
+  }
+
+  /** A section "<title> CPU per container" (medians over rounds), its rows the roles any system used, then the total. */
+  put(ctx: Context, out: ScenarioResult, title: string, systems: readonly Target[]): void {
+    const acct = ctx.cpu;
+    if (typeof acct === "string") {
+      if (!out.notes.includes(acct)) out.notes.push(acct);
+      return;
+    }
+    const s = section(out, `${title} CPU/container`);
+    const used = ROLES.filter((r) => [...this.rounds.values()].some((rs) => rs.some((x) => x.byRole[r] > 0.005)));
+    for (const t of systems) {
+      const rs = this.rounds.get(t.name) ?? [];
+      for (const role of used) {
+        const values = rs.map((x) => x.byRole[role]);
+        put(s, { key: `cpu_${role}`, label: ROLE_LABELS[role], unit: "ms", better: "lower" }, t.name, values.length ? median(values) : null, values);
+      }
+      const totals = rs.map((x) => ROLES.reduce((sum, r) => sum + x.byRole[r], 0));
+      put(s, { key: "cpu_total", label: "all of the system's processes", unit: "ms", better: "lower" }, t.name, totals.length ? median(totals) : null, totals);
+    }
+    const kinds = (out.detail ??= {}) as Record<string, unknown>;
+    kinds[`cpuByKind ${title}`] = Object.fromEntries([...this.rounds].map(([sys, rs]) => [sys, rs.map((x) => x.byKind)]));
+    const note = "CPU/container: scheduler CPU time of each system's processes in the timed part (taskstats for those that exited, schedstat for the live), divided by the containers made; per kind in the JSON (detail.cpuByKind)";
+    if (!out.notes.includes(note)) out.notes.push(note);
+    if (acct.dropped > 0) out.notes.push(`the kernel dropped ${acct.dropped} exit records: CPU figures undercount`);
+  }
 }

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { must, run, sleep } from "../exec.ts";
 import { createWatched, ExitFeed, lines } from "../exits.ts";
 import { pool } from "../load.ts";
-import { kill, pidsWhere } from "../procs.ts";
+import { kill, pidsWhere, spawn } from "../procs.ts";
 import { sweep } from "../workdir.ts";
 import { DaemonProcess } from "./daemon.ts";
 import type { DaemonControl, Running, Subscription, Target, Watched } from "./target.ts";
@@ -30,7 +30,7 @@ export class ContainerdTarget implements Target {
   private readonly pidDir: string;
   private readonly daemonProcess: DaemonProcess;
   private readonly feed = new ExitFeed();
-  private main: Subscription | undefined;
+  private main: (Subscription & { pid: number }) | undefined;
   private readonly live = new Set<string>();
   private readonly made = new Set<string>();
   private probes = 0;
@@ -134,6 +134,10 @@ export class ContainerdTarget implements Target {
     };
   }
 
+  longLived(): number[] {
+    return [this.daemonProcess.pid, this.main?.pid].filter((p): p is number => p !== undefined);
+  }
+
   readonly daemon: DaemonControl = {
     kill: async () => {
       this.main?.close();
@@ -156,8 +160,8 @@ export class ContainerdTarget implements Target {
    * `ctr events` into `feed`. ctr says nothing once subscribed, so a namespace label change (an event of its own)
    * is made until the subscriber reports it.
    */
-  private async subscribe(feed: ExitFeed): Promise<Subscription> {
-    const proc = Bun.spawn(["ctr", "--address", this.socket, "events"], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
+  private async subscribe(feed: ExitFeed): Promise<Subscription & { pid: number }> {
+    const proc = spawn(["ctr", "--address", this.socket, "events"], { stdin: "ignore", stdout: "pipe", stderr: "ignore" });
     let probed = false;
     (async () => {
       for await (const line of lines(proc.stdout)) {
@@ -181,7 +185,7 @@ export class ContainerdTarget implements Target {
       await run(this.ctr("namespaces", "label", this.namespace, "bench-probe", String(++this.probes)));
       await sleep(20);
     }
-    return { feed, close: () => proc.kill("SIGKILL") };
+    return { feed, pid: proc.pid, close: () => proc.kill("SIGKILL") };
   }
 
   async close(keepLogsIn?: string): Promise<void> {
@@ -196,6 +200,7 @@ export class ContainerdTarget implements Target {
       const socket = join(SHIM_SOCKET_DIR, createHash("sha256").update(join(this.socket, this.namespace, id)).digest("hex"));
       if (existsSync(socket)) rmSync(socket, { force: true });
     }
-    await sweep(this.dir);
+    const swept = await sweep(this.dir, { runcRoots: [join(this.runcRoot, this.namespace)] });
+    if (swept.left.length) throw new Error(`containerd target left ${swept.left.join(", ")}`);
   }
 }

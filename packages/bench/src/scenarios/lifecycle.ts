@@ -1,13 +1,13 @@
-/** lifecycle: C workers loop create → start → wait → delete of a `true` container for a duration. */
+/** lifecycle: C workers loop create → start → wait → delete of a `true` container for a duration; CPU by process kind. */
 import { loopFor } from "../load.ts";
 import type { SystemName } from "../result.ts";
-import { addTo, distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { accounted, addTo, CpuTally, distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
 import { median, sum } from "../stats.ts";
 
 export const lifecycle: Scenario = {
   name: "lifecycle",
   summary: "for a duration, C workers loop create → start → wait → delete of a `true` container: containers/s, errors",
-  peers: ["runc", "containerd"],
+  peers: ["runc", "containerd", "podman"],
   async run(ctx, out) {
     const durationMs = ctx.flags.durationMs ?? 10_000;
     const c = ctx.flags.concurrency?.[0] ?? 10;
@@ -18,13 +18,15 @@ export const lifecycle: Scenario = {
       const s = section(out, `C=${c}`);
       const rates = new Map<SystemName, number[]>();
       const errors = new Map<SystemName, string[]>();
+      const cpu = new CpuTally();
       for (let r = 0; r < rounds; r++) {
         for (const t of rotate(targets.all, r)) {
           const phase = `lifecycle C=${c} round ${r + 1}/${rounds}`;
-          const outcome = await loopFor(durationMs, c, async () => {
+          const { value: outcome, cpu: used } = await accounted(ctx, targets, t, () => loopFor(durationMs, c, async () => {
             const status = await t.runToExit(ctx.id(), ctx.bundles.trueOne);
             if (status !== 0) throw new Error(`exit status ${status}, expected 0`);
-          }, (done, failed) => ctx.progress.set(`${phase} | ${t.name} ${done} done, ${failed} errors`));
+          }, (done, failed) => ctx.progress.set(`${phase} | ${t.name} ${done} done, ${failed} errors`)));
+          cpu.add(t.name, used, outcome.completed);
           await t.removeAll();
           addTo(rates, t.name, outcome.completed / (outcome.elapsedMs / 1000));
           addTo(errors, t.name, ...outcome.errors);
@@ -38,7 +40,8 @@ export const lifecycle: Scenario = {
         for (const e of distinct(errs)) out.errors.push(`${t.name}: ${e}`);
       }
       out.detail = { completedPerRound: Object.fromEntries([...rates].map(([k, v]) => [k, v])), errorCount: sum([...errors.values()].map((e) => e.length)) };
-      out.notes.push("one cycle: berth POST + exit event (+ DELETE once berthd has it); runc `run` in the foreground; containerd `ctr run --rm`");
+      cpu.put(ctx, out, `C=${c}`, targets.all);
+      out.notes.push("one cycle: berth POST + exit event + DELETE (404: the exit released it); runc `run` in the foreground; containerd `ctr run --rm`; podman `podman run --rm`");
     } finally {
       await targets.close();
     }

@@ -1,13 +1,13 @@
-/** start: N idle containers at concurrency C, per system: containers/s and create latency. */
+/** start: N idle containers at concurrency C, per system: containers/s, create latency and CPU per container by process kind. */
 import { pool } from "../load.ts";
 import type { SystemName } from "../result.ts";
-import { addTo, distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { accounted, addTo, CpuTally, distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
 import { median, summarize } from "../stats.ts";
 
 export const start: Scenario = {
   name: "start",
   summary: "N sleep containers at concurrency C: containers/s and latency min/p50/p95/p99/max",
-  peers: ["runc", "containerd"],
+  peers: ["runc", "containerd", "podman"],
   async run(ctx, out) {
     const n = ctx.flags.n ?? 100;
     const concurrency = ctx.flags.concurrency ?? [10, 50];
@@ -20,15 +20,17 @@ export const start: Scenario = {
         const latency = new Map<SystemName, number[]>();
         const rates = new Map<SystemName, number[]>();
         const errors = new Map<SystemName, string[]>();
+        const cpu = new CpuTally();
         for (let r = 0; r < rounds; r++) {
           for (const t of rotate(targets.all, r)) {
             const samples: number[] = [];
             const phase = `start C=${c} round ${r + 1}/${rounds}`;
-            const outcome = await pool(n, c, async () => {
+            const { value: outcome, cpu: used } = await accounted(ctx, targets, t, () => pool(n, c, async () => {
               const t0 = performance.now();
               await t.create(ctx.id(), ctx.bundles.sleeper);
               samples.push(performance.now() - t0);
-            }, (done) => ctx.progress.set(`${phase} | ${t.name} ${done}/${n}`));
+            }, (done) => ctx.progress.set(`${phase} | ${t.name} ${done}/${n}`)));
+            cpu.add(t.name, used, samples.length);
             ctx.progress.set(`${phase} | ${t.name} removing ${samples.length}`);
             await t.removeAll();
             addTo(latency, t.name, ...samples);
@@ -49,8 +51,9 @@ export const start: Scenario = {
           put(s, { key: "errors", label: "errors", unit: "", better: "lower" }, t.name, errs.length);
           for (const e of distinct(errs)) out.errors.push(`${t.name} C=${c}: ${e}`);
         }
+        cpu.put(ctx, out, `C=${c}`, targets.all);
       }
-      out.notes.push("latency: from the request (HTTP POST, `runc run -d`, `ctr run -d`) until it answers with the init running");
+      out.notes.push("latency: from the request (HTTP POST, `runc run -d`, `ctr run -d`, `podman run -d`) until it answers with the init running");
     } finally {
       await targets.close();
     }

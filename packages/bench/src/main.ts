@@ -1,12 +1,14 @@
 /**
- * bun run bench <scenario|all|cleanup> [flags]: Berth's load tool and benchmarks against raw runc and containerd.
- * Prints a live progress line, a table per scenario, and writes a JSON result file (after each scenario, so an
- * interrupted run keeps what it measured). Everything it starts lives under one work dir and is removed at the end,
- * on an error and on SIGINT/SIGTERM; `bun run bench cleanup` removes what a killed run left.
+ * bun run bench <scenario|all|cleanup|setup|report> [flags]: Berth's load tool and benchmarks against raw runc,
+ * containerd and podman with conmon. Prints a live progress line, a table per scenario, and writes a JSON result
+ * file (after each scenario, so an interrupted run keeps what it measured). Everything it starts lives under one
+ * work dir, in cgroups named for the run and below the bench (a child subreaper), and is removed at the end, on an
+ * error and on SIGINT/SIGTERM/SIGHUP; `bun run bench cleanup` removes what a killed run left.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { cleanup, handleSignals, onCleanup, stopping } from "./cleanup.ts";
+import { CpuAccounting } from "./cpu.ts";
 import { parseFlags, USAGE } from "./flags.ts";
 import { cpuBusy, hostInfo } from "./host.ts";
 import { Progress, renderMarkdown, renderTable } from "./output.ts";
@@ -14,9 +16,11 @@ import type { ScenarioResult } from "./result.ts";
 import { type Context, runScenario } from "./scenario.ts";
 import { SCENARIOS } from "./scenarios/index.ts";
 import { availablePeers } from "./targets/index.ts";
-import { Bundles, makeWorkDir, staleWorkDirs, sweep } from "./workdir.ts";
+import { adoptOrphans, descendants, kill, processTable, reapOrphans } from "./procs.ts";
+import { setup } from "./setup.ts";
+import { Bundles, idPrefix, makeWorkDir, staleWorkDirs, sweepRun } from "./workdir.ts";
 
-const REPO = resolve(import.meta.dir, "../..");
+const REPO = resolve(import.meta.dir, "../../..");
 
 interface Report {
   tool: "berth-bench";
@@ -60,11 +64,17 @@ async function main(): Promise<number> {
     console.log(renderMarkdown(files.map((f) => (JSON.parse(readFileSync(f, "utf8")) as Report).scenarios)));
     return 0;
   }
+  if (command === "setup") return setup();
   if (command === "cleanup") {
     const dirs = staleWorkDirs();
-    for (const dir of dirs) console.log(`${dir}: ${(await sweep(dir)).join("; ") || "removed"}`);
-    console.log(`bench: ${dirs.length} stale work dir(s) removed`);
-    return 0;
+    let incomplete = 0;
+    for (const dir of dirs) {
+      const swept = await sweepRun(dir);
+      console.log(`${dir}: ${swept.done.join("; ") || "removed"}`);
+      if (swept.left.length) (incomplete++, console.error(`${dir}: could not remove ${swept.left.join(", ")}`));
+    }
+    console.log(`bench: ${dirs.length - incomplete} stale work dir(s) removed`);
+    return incomplete ? 1 : 0;
   }
   const scenarios = command === "all" ? SCENARIOS : SCENARIOS.filter((s) => s.name === command);
   if (scenarios.length === 0) {
@@ -77,8 +87,13 @@ async function main(): Promise<number> {
   }
 
   handleSignals();
+  adoptOrphans();
   const work = makeWorkDir();
-  onCleanup("work dir", async () => void (await sweep(work)));
+  const leftBehind: string[] = [];
+  onCleanup("work dir", async () => {
+    const swept = await sweepRun(work);
+    leftBehind.push(...swept.left, ...(await killDescendants()));
+  });
   const progress = new Progress(flags.quiet);
   progress.note(`bench: work dir ${work}; peers: ${flags.peers.join(", ") || "none"}`);
   const stale = staleWorkDirs();
@@ -97,10 +112,14 @@ async function main(): Promise<number> {
     scenarios: [],
   };
   let counter = 0;
-  // Unique across concurrent runs too: without a cgroupsPath in the spec, runc names the cgroup after the id.
-  const prefix = `b${process.pid.toString(36)}`;
+  const prefix = idPrefix(process.pid);
   const logDir = jsonPath.replace(/\.json$/, "") + ".logs";
-  const ctx: Context = { work, bundles: new Bundles(work), flags, progress, logDir, id: () => `${prefix}-${(++counter).toString(36)}` };
+  const cpu = await CpuAccounting.start(work);
+  if (typeof cpu === "string") progress.note(`bench: ${cpu}`);
+  else onCleanup("CPU accounting", () => cpu.close());
+  const ctx: Context = {
+    work, bundles: new Bundles(work), flags, progress, logDir, idPrefix: prefix, cpu, id: () => `${prefix}-${(++counter).toString(36)}`,
+  };
   try {
     for (const scenario of scenarios) {
       if (stopping()) break;
@@ -119,7 +138,29 @@ async function main(): Promise<number> {
     await cleanup();
   }
   console.log(`bench: results in ${jsonPath}, daemon logs in ${logDir}`);
-  return report.scenarios.some((s) => s.status === "failed") ? 1 : 0;
+  if (leftBehind.length) console.error(`bench: could not remove everything it started: ${leftBehind.join(", ")}`);
+  return report.scenarios.some((s) => s.status === "failed") || leftBehind.length ? 1 : 0;
+}
+
+/**
+ * The last resort at the end of a run: every process still below the bench (a subreaper, so nothing the systems
+ * started escapes it) is killed and reaped; returns what there was, which is a leak to report.
+ */
+async function killDescendants(): Promise<string[]> {
+  const found: string[] = [];
+  for (let pass = 0; pass < 5; pass++) {
+    const table = processTable();
+    const pids = descendants(process.pid, table).filter((pid) => table.get(pid)!.state !== "Z");
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      if (pass === 0) found.push(`process ${pid} (${table.get(pid)!.comm})`);
+      kill(pid);
+    }
+    await Bun.sleep(50);
+    reapOrphans();
+  }
+  reapOrphans();
+  return found;
 }
 
 process.exit(await main());

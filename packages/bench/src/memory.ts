@@ -36,4 +36,3 @@ export function memoryOf(pids: readonly number[]): MemoryStats {
   };
 }
 
-export const MiB = 1024 * 1024;

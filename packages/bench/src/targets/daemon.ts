@@ -3,6 +3,7 @@ import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync 
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { sleep } from "../exec.ts";
+import { spawn } from "../procs.ts";
 
 export class DaemonProcess {
   private proc: Subprocess<"ignore", number, number> | undefined;
@@ -21,7 +22,7 @@ export class DaemonProcess {
   async start(ready: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
     const fd = openSync(this.logPath, "a");
     try {
-      this.proc = Bun.spawn(this.argv, { stdin: "ignore", stdout: fd, stderr: fd });
+      this.proc = spawn(this.argv, { stdin: "ignore", stdout: fd, stderr: fd });
     } finally {
       closeSync(fd);
     }

@@ -1,4 +1,5 @@
 /** Running helper commands (runc, ctr, wrk): output captured, a time bound, and errors that carry stderr. */
+import { spawn } from "./procs.ts";
 
 export interface RunResult {
   code: number;
@@ -14,7 +15,7 @@ export interface RunOptions {
 
 export async function run(argv: string[], options: RunOptions = {}): Promise<RunResult> {
   const start = performance.now();
-  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const proc = spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
   const timer = options.timeoutMs ? setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs) : undefined;
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
@@ -44,4 +45,4 @@ export async function versionOf(argv: string[]): Promise<string | undefined> {
   return text ? text.split("\n")[0] : undefined;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> => Bun.sleep(ms);

@@ -46,5 +46,6 @@ test("durations and sizes", () => {
   expect([parseDuration("30s"), parseDuration("500ms"), parseDuration("2m"), parseDuration("1h"), parseDuration("1.5s"), parseDuration("250")])
     .toEqual([30_000, 500, 120_000, 3_600_000, 1500, 250]);
   expect([parseSize("16MiB"), parseSize("512KiB"), parseSize("1GiB"), parseSize("100")]).toEqual([16 << 20, 512 << 10, 1 << 30, 100]);
-  expect(() => parseSize("16MB")).toThrow(BerthError);
+  expect(parseSize("16MB")).toBe(16 << 20); // as docker reads it: powers of 1024
+  expect(() => parseSize("16 bytes")).toThrow(BerthError);
 });

@@ -1,6 +1,6 @@
 /** berthd's command line (docs/api.md's table): parsed and checked here, turned into config by main.ts. */
 import { parseArgs } from "node:util";
-import { BerthError } from "@berth/protocol";
+import { BerthError, durationMs, sizeBytes } from "@berth/protocol";
 import { isLevel, type Level } from "@berth/supervisor";
 
 export interface Flags {
@@ -47,20 +47,18 @@ export const USAGE = `usage: bun run berthd [flags]
 
 The API, these flags and the metrics: docs/api.md in the repository.`;
 
-/** "30s", "500ms", "2m", "1h" or plain milliseconds. */
+/** "30s", "500ms", "2m", "1h" (protocol's durationMs) or plain milliseconds. */
 export function parseDuration(s: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(s.trim());
-  if (!m) throw new BerthError("invalid_argument", `invalid duration ${JSON.stringify(s)}: use e.g. 30s, 500ms, 2m`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "ms") as "ms"];
-  return Math.round(Number(m[1]) * unit);
+  const ms = /^\d+$/.test(s.trim()) ? Number(s) : durationMs(s);
+  if (ms === undefined) throw new BerthError("invalid_argument", `invalid duration ${JSON.stringify(s)}: use e.g. 30s, 500ms, 2m`);
+  return ms;
 }
 
-/** "16MiB", "512KiB", "1GiB" or plain bytes. */
+/** "16MiB", "512k", "1g" or plain bytes (protocol's sizeBytes). */
 export function parseSize(s: string): number {
-  const m = /^(\d+)(B|KiB|MiB|GiB)?$/i.exec(s.trim());
-  if (!m) throw new BerthError("invalid_argument", `invalid size ${JSON.stringify(s)}: use e.g. 16MiB`);
-  const unit = { b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 }[(m[2] ?? "b").toLowerCase() as "b"];
-  return Number(m[1]) * unit;
+  const bytes = sizeBytes(s);
+  if (bytes === undefined) throw new BerthError("invalid_argument", `invalid size ${JSON.stringify(s)}: use e.g. 16MiB`);
+  return bytes;
 }
 
 /** `--runtime-args --root=/x` is docs/api.md's own example: its value starts with a dash, so it is bound explicitly. */

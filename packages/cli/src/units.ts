@@ -2,17 +2,14 @@
  * Sizes and times as people type and read them: "64m" or "1GiB" in flags, "64.0MiB" and "1.25s" in tables, "10m"
  * ago, "500ms" or "1m" as a duration. The one units module of the CLI and the bench (packages/bench).
  */
+import { durationMs, sizeBytes } from "@berth/protocol";
 import { UsageError } from "./args.ts";
-
-const POWERS: Record<string, number> = { "": 0, b: 0, k: 1, m: 2, g: 3, t: 4 };
 
 /** Bytes from "1048576", "512k", "64m", "1g", "2GiB" (powers of 1024); "-1" stays -1, "no limit" to the API. */
 export function parseSize(flag: string, value: string): number {
-  if (value === "-1") return -1;
-  const m = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(?:i?b)?|(b))?$/i.exec(value.trim());
-  if (!m) throw new UsageError(`--${flag} must be a size such as 67108864, 512k, 64m or 1g (or -1), not ${JSON.stringify(value)}`);
-  const power = POWERS[(m[2] ?? m[3] ?? "").toLowerCase()]!;
-  return Math.round(Number(m[1]) * 1024 ** power);
+  const bytes = value === "-1" ? -1 : sizeBytes(value);
+  if (bytes === undefined) throw new UsageError(`--${flag} must be a size such as 67108864, 512k, 64m or 1g (or -1), not ${JSON.stringify(value)}`);
+  return bytes;
 }
 
 /** Bytes in a mebibyte, for figures given in MiB. */
@@ -29,14 +26,6 @@ export function formatBytes(n: number): string {
 /** Nanoseconds of CPU time, in seconds. */
 export function formatNanos(ns: number): string {
   return `${(ns / 1e9).toFixed(2)}s`;
-}
-
-const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Milliseconds from "500ms", "10s", "1.5m", "2h", "1d"; undefined when `value` is not such a duration. */
-function durationMs(value: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value.trim());
-  return m ? Math.round(Number(m[1]) * DURATION_MS[m[2]!]!) : undefined;
 }
 
 /** Milliseconds from a duration flag ("500ms", "10s", "1m", "2h", "1d"), or a usage error naming the flag. */

@@ -14,3 +14,4 @@ export { SerialQueue } from "./queue.ts";
 export { parseSignal } from "./signals.ts";
 export { readSse, type SseMessage } from "./sse.ts";
 export { nowRfc3339, parseRfc3339Ns } from "./time.ts";
+export { durationMs, sizeBytes } from "./units.ts";

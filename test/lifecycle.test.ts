@@ -1,6 +1,7 @@
 /** The container lifecycle over the HTTP API, with real runc containers: output, listing, exits, signals, events. */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Container } from "@berth/protocol";
 import { bundle, uid } from "./helpers/bundles.ts";
@@ -208,5 +209,30 @@ describe("bad requests", () => {
     expect(seqAfter).toBe(seqBefore);
     expect(readdirSync(join(d.stateDir, "containers")).sort()).toEqual(dirsBefore);
     await d.signal(running, "SIGKILL");
+  });
+});
+
+describe("pids", () => {
+  test("a container's pids stay exact as processes inside it fork and exit, read from its cgroup at each request", async () => {
+    const id = uid();
+    const c = await d.create(id, bundle(["sleep", "1000"]));
+    const procs = `/sys/fs/cgroup/pids/${readFileSync(`/proc/${c.processes[0]!.systemPid}/cgroup`, "utf8").match(/pids:(.*)/)![1]}/cgroup.procs`;
+    const kernel = () => readFileSync(procs, "utf8").split("\n").filter(Boolean).map(Number).sort((a, b) => a - b);
+    const listed = async () => (await d.json<Container[]>("GET", "/v1/containers")).body.find((x) => x.id === id)!.pids;
+    expect(await listed()).toEqual([c.processes[0]!.systemPid]);
+    // A shell that forks a child: three processes.
+    const out = join(mkdtempSync(join(tmpdir(), "bp-")), "out");
+    writeFileSync(out, "");
+    expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "forker", args: ["sh", "-c", "sleep 1000 & echo forked; wait"], stdout: out })).status).toBe(201);
+    while (!readFileSync(out, "utf8").includes("forked")) await Bun.sleep(5);
+    expect((await listed()).length).toBe(3);
+    expect(await listed()).toEqual(kernel());
+    // The child dies; then the shell: each time the listing follows the kernel's.
+    const child = kernel().find((p) => readFileSync(`/proc/${p}/cmdline`, "utf8").startsWith("sleep\u00001000") && p !== c.processes[0]!.systemPid)!;
+    process.kill(child, "SIGKILL");
+    expect((await d.json("POST", `/v1/containers/${id}/processes/forker/wait`)).body).toEqual({ status: 0 });
+    expect(await listed()).toEqual(kernel());
+    expect(await listed()).toEqual([c.processes[0]!.systemPid]);
+    await d.signal(id, "SIGKILL");
   });
 });

@@ -2,18 +2,28 @@
 import { readFileSync } from "node:fs";
 import { cgroupsOf } from "@berth/sys";
 
-/** The cgroup.procs file listing every process of the cgroup `pid` is in (pids controller on v1, unified on v2). */
-export function procsFileOf(pid: number): string | undefined {
-  const dir = cgroupsOf(pid)?.dir("pids");
-  return dir === undefined ? undefined : `${dir}/cgroup.procs`;
-}
+/**
+ * Every process of a container, exact at each read: its cgroup.procs (pids controller on v1, unified on v2), read
+ * anew each time. (Held open and read again from offset 0 it would cost a fifth, but cgroup v1 does not
+ * regenerate it on a rewind: the second read of an open cgroup.procs is empty.)
+ */
+export class PidsReader {
+  private readonly file: string | undefined;
 
-export function readPids(procsFile: string | undefined): number[] {
-  if (!procsFile) return [];
-  try {
-    return readFileSync(procsFile, "utf8").split("\n").filter(Boolean).map(Number).sort((a, b) => a - b);
-  } catch {
-    return [];
+  /** The cgroup.procs of the cgroup `pid` is in; a reader of nothing when there is none. */
+  constructor(pid: number) {
+    const dir = cgroupsOf(pid)?.dir("pids");
+    this.file = dir === undefined ? undefined : `${dir}/cgroup.procs`;
+  }
+
+  /** The pids, sorted; [] once the cgroup is gone. */
+  read(): number[] {
+    if (this.file === undefined) return [];
+    try {
+      return readFileSync(this.file, "latin1").split("\n").filter(Boolean).map(Number).sort((a, b) => a - b);
+    } catch {
+      return [];
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  */
 import { type Change, type Container, containerStatus, isLive, type ProcessState, type Process, processStatus, SerialQueue, stateAfter, type User } from "@berth/protocol";
 import type { ContainerLayout, ContainerRecord } from "@berth/state";
-import { readPids } from "./cgroups.ts";
+import { PidsReader } from "./cgroups.ts";
 import type { ExecEntry } from "./exec.ts";
 import type { ShimClient } from "./shim-client.ts";
 
@@ -49,7 +49,8 @@ export class ContainerEntry {
   state: ProcessState = "created";
   /** queue: the init's host pid and cgroup.procs, found at create or restore. */
   systemPid = 0;
-  procsFile: string | undefined;
+  /** queue: its cgroup's processes, while it runs. */
+  private pids: PidsReader | undefined;
   /** relay */
   exitStatus: number | undefined;
   exitedAt: string | undefined;
@@ -107,16 +108,29 @@ export class ContainerEntry {
       if (this.stopped.done) this.beginLife();
       this.exitStatus = this.exitedAt = undefined;
       this.lives.push({ startedAt: change.at });
-      if (change.systemPid) this.systemPid = change.systemPid;
+      if (change.systemPid && change.systemPid !== this.systemPid) this.watchInit(change.systemPid);
       this.asStarted = this.toApi();
     }
     if (change.type === "exit") {
       this.exitStatus = change.status ?? 255;
       this.exitedAt = change.at;
+      this.unwatch();
       const life = this.lives.at(-1);
       if (life) Object.assign(life, { exitedAt: change.at, status: this.exitStatus });
       this.stopped.resolve(this.exitStatus);
     }
+  }
+
+  /** The init runs as host pid `systemPid`: its cgroup's processes are listed from now on. */
+  watchInit(systemPid: number): void {
+    this.unwatch();
+    this.systemPid = systemPid;
+    this.pids = new PidsReader(systemPid);
+  }
+
+  /** Its processes are gone (or it is removed): they are not listed any more. */
+  unwatch(): void {
+    this.pids = undefined;
   }
 
   /** A new life of the init is on its way (a restart): its exit and its cleanup are still to come. */
@@ -144,7 +158,7 @@ export class ContainerEntry {
       labels: this.record.labels,
       runtime: this.record.runtime,
       createdAt: this.record.createdAt,
-      pids: this.live ? readPids(this.procsFile) : [],
+      pids: this.live ? (this.pids?.read() ?? []) : [],
       processes: [init, ...[...this.execs.values()].filter((e) => e.state !== "created").map((e) => e.toApi())],
       ...(this.exitStatus === undefined ? {} : { exitStatus: this.exitStatus, exitedAt: this.exitedAt! }),
       ...(this.record.image ? { image: this.record.image } : {}),

@@ -10,7 +10,6 @@ import { BerthError, type Container, type CreateContainer, nowRfc3339, quote, wr
 import { readBundleConfig } from "@berth/runtime";
 import { type ContainerRecord, writeContainerRecord } from "@berth/state";
 import { sendSignal } from "@berth/sys";
-import { procsFileOf } from "./cgroups.ts";
 import { restoreFrom } from "./checkpoints.ts";
 import { checkStdioPaths } from "./client-paths.ts";
 import { ContainerEntry, type InitSpec } from "./container.ts";
@@ -95,8 +94,7 @@ export async function launch(ctx: Context, entry: ContainerEntry): Promise<void>
   const shim = await startShim(ctx.config.shimCommand, entry.layout, timeout, noticesFor(ctx, entry));
   adoptShim(ctx, entry, shim);
   const { systemPid } = await ctx.metrics.time("create", () => shim.call("create"));
-  entry.systemPid = systemPid;
-  entry.procsFile = procsFileOf(systemPid);
+  entry.watchInit(systemPid);
   const { change } = await ctx.metrics.time("start", () => shim.call("start"));
   await ctx.relay.published(entry, change, timeout);
 }

@@ -54,6 +54,7 @@ export class Registry {
   remove(entry: ContainerEntry, options: { keepDir?: boolean } = {}): void {
     if (entry.removed) return;
     entry.removed = true;
+    entry.unwatch();
     if (this.containers.get(entry.id) === entry) this.containers.delete(entry.id);
     if (options.keepDir) return;
     unmountRootfs(entry.layout); // never move or remove a dir with a mounted root in it

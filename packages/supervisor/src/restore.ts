@@ -21,7 +21,6 @@ import { join } from "node:path";
 import { ID_PATTERN, type ShimState } from "@berth/protocol";
 import { type ContainerLayout, type ContainerRecord, readChanges, readContainerRecord, readProcessRecords, readShimRecord } from "@berth/state";
 import { isLive, sendSignal } from "@berth/sys";
-import { procsFileOf } from "./cgroups.ts";
 import { ContainerEntry } from "./container.ts";
 import type { Context } from "./context.ts";
 import { ExecEntry } from "./exec.ts";
@@ -62,7 +61,6 @@ function rebuild(ctx: Context, name: string): ContainerEntry {
   }
   if (!entry.live && entry.state !== "created" && existsSync(layout.cleaned)) entry.cleaned.resolve({ deleted: true });
   // Host pids came with the start changes: the listing is right before the shims answer.
-  if (entry.live) entry.procsFile = procsFileOf(entry.systemPid);
   ctx.registry.add(entry);
   return entry;
 }
@@ -119,8 +117,7 @@ async function reconnect(ctx: Context, entry: ContainerEntry, shimPids: number[]
 function mirrorPids(entry: ContainerEntry, state: ShimState): void {
   for (const p of state.processes) {
     if (p.pid === "init") {
-      entry.systemPid = p.systemPid;
-      entry.procsFile = procsFileOf(p.systemPid);
+      if (p.systemPid !== entry.systemPid) entry.watchInit(p.systemPid);
     } else {
       const exec = entry.execs.get(p.pid);
       if (exec) exec.systemPid = p.systemPid;

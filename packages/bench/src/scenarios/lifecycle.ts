@@ -41,7 +41,7 @@ export const lifecycle: Scenario = {
       }
       out.detail = { completedPerRound: Object.fromEntries([...rates].map(([k, v]) => [k, v])), errorCount: sum([...errors.values()].map((e) => e.length)) };
       cpu.put(ctx, out, `C=${c}`, targets.all);
-      out.notes.push("one cycle: berth POST + exit event + DELETE (404: the exit released it); runc `run` in the foreground; containerd `ctr run --rm`; podman `podman run --rm`");
+      out.notes.push("one cycle: berth POST + exit event + DELETE of the stopped container (answered once it is cleaned up); runc `run` in the foreground; containerd `ctr run --rm`; podman `podman run --rm`");
     } finally {
       await targets.close();
     }

@@ -104,7 +104,7 @@ export class BerthTarget implements Target {
     await this.client.signal(id, { signal });
   }
 
-  /** An exited container is released by berthd itself: the DELETE then answers 404, which is fine. */
+  /** An exited container is kept stopped until this DELETE, which answers once its cleanup is done (404: removed already). */
   async remove(id: string): Promise<void> {
     await this.client.remove(id, false).catch((err) => {
       if (!notFound(err)) throw err;

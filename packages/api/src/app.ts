@@ -6,11 +6,11 @@
  */
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
-import type { Version } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
 import { checkDeclaredSize, DEFAULT_MAX_BODY_BYTES, parseJsonBody } from "./body.ts";
 import { dashboard } from "./dashboard.ts";
 import { handleError } from "./errors.ts";
+import type { AppOptions } from "./options.ts";
 import { describeEnums } from "./openapi-enums.ts";
 import { TAGS } from "./routes/common.ts";
 import { containerRoutes } from "./routes/containers.ts";
@@ -20,20 +20,9 @@ import { operationRoutes } from "./routes/operations.ts";
 import { processRoutes } from "./routes/processes.ts";
 import { sessionRoutes } from "./routes/session.ts";
 import { systemRoutes } from "./routes/system.ts";
-import type { Sessions } from "./session.ts";
 import { SWAGGER_ASSET_PREFIX, swaggerAssets } from "./swagger.ts";
 
-export interface AppOptions {
-  version: Version;
-  /** Largest request body in bytes (berthd --max-body-size); DEFAULT_MAX_BODY_BYTES when not given. */
-  maxBodyBytes?: number;
-  /** The demo bundle (scripts/bundle.ts), named by the create example in the OpenAPI document. */
-  demoBundle: string;
-  /** The browser sessions the listeners admit (session.ts); the login route adds to them. */
-  sessions: Sessions;
-  /** The dashboard's built assets (packages/ui's build output), served at /ui. */
-  uiDir: string;
-}
+export type { AppOptions } from "./options.ts";
 
 export function createApp(supervisor: Supervisor, options: AppOptions) {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;

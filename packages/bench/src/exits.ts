@@ -1,5 +1,3 @@
-import type { Running, Watched } from "./targets/target.ts";
-
 /**
  * Exit notifications, whatever their source (Berth's SSE stream, `ctr events`): a feed that pairs each container's
  * exit with whoever waits for it, whether the exit comes before or after the wait starts.
@@ -74,16 +72,4 @@ export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator
     }
   }
   if (buffer) yield buffer;
-}
-
-/** Runs `create` with the wait for its exit armed first, so even an instant exit is caught. */
-export async function createWatched(feed: ExitFeed, id: string, create: () => Promise<Running>): Promise<Watched> {
-  const exited = feed.wait(id, 10 * 60_000);
-  exited.catch(() => {});
-  try {
-    return { ...(await create()), exited };
-  } catch (err) {
-    feed.forget(id);
-    throw err;
-  }
 }

@@ -2,7 +2,7 @@
 import { Elysia } from "elysia";
 import { Health, State, Version } from "@berth/protocol";
 import type { Supervisor } from "@berth/supervisor";
-import type { AppOptions } from "../app.ts";
+import type { AppOptions } from "../options.ts";
 import { answer } from "./common.ts";
 
 export function systemRoutes(supervisor: Supervisor, options: AppOptions) {

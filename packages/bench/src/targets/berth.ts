@@ -8,12 +8,12 @@ import { BerthClient, endpoint } from "@berth/cli";
 import { BerthError, type Container, type CreateContainer } from "@berth/protocol";
 import { sweepCgroups } from "../cgroups.ts";
 import { run } from "../exec.ts";
-import { createWatched, ExitFeed } from "../exits.ts";
+import { ExitFeed } from "../exits.ts";
 import { pool } from "../load.ts";
 import { kill, pidsWhere } from "../procs.ts";
 import { sweep } from "../workdir.ts";
 import { DaemonProcess } from "./daemon.ts";
-import type { DaemonControl, Running, Subscription, Target, Watched } from "./target.ts";
+import { createWatched, type DaemonControl, type Running, type Subscription, type Target, type Watched } from "./target.ts";
 
 const REPO = resolve(import.meta.dir, "../../../..");
 

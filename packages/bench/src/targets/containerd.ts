@@ -8,12 +8,12 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { must, run, sleep } from "../exec.ts";
-import { createWatched, ExitFeed, lines } from "../exits.ts";
+import { ExitFeed, lines } from "../exits.ts";
 import { pool } from "../load.ts";
 import { kill, pidsWhere, spawn } from "../procs.ts";
 import { sweep } from "../workdir.ts";
 import { DaemonProcess } from "./daemon.ts";
-import type { DaemonControl, Running, Subscription, Target, Watched } from "./target.ts";
+import { createWatched, type DaemonControl, type Running, type Subscription, type Target, type Watched } from "./target.ts";
 
 const SHIM_SOCKET_DIR = "/run/containerd/s";
 

@@ -13,10 +13,10 @@ import { join } from "node:path";
 import { ensureRootfs } from "../../../../scripts/bundle.ts";
 import { sweepCgroups } from "../cgroups.ts";
 import { must, run } from "../exec.ts";
-import { createWatched, ExitFeed, lines } from "../exits.ts";
+import { ExitFeed, lines } from "../exits.ts";
 import { pidsWhere, spawn } from "../procs.ts";
 import { sweep } from "../workdir.ts";
-import type { Running, Subscription, Target, Watched } from "./target.ts";
+import { createWatched, type Running, type Subscription, type Target, type Watched } from "./target.ts";
 
 export function podmanInstalled(): boolean {
   return ["podman", "conmon"].every((b) => Bun.which(b));

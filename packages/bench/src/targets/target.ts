@@ -66,3 +66,15 @@ export interface Subscription {
   feed: ExitFeed;
   close(): void;
 }
+
+/** Runs `create` with the wait for its exit armed first, so even an instant exit is caught. */
+export async function createWatched(feed: ExitFeed, id: string, create: () => Promise<Running>): Promise<Watched> {
+  const exited = feed.wait(id, 10 * 60_000);
+  exited.catch(() => {});
+  try {
+    return { ...(await create()), exited };
+  } catch (err) {
+    feed.forget(id);
+    throw err;
+  }
+}

@@ -57,6 +57,10 @@ async function tryOut(page: Page, tag: string, operationId: string): Promise<{ s
   const toggle = op.locator("button.try-out__btn");
   await toggle.waitFor();
   if ((await toggle.innerText()).includes("Try it out")) await toggle.click(); // the second time it is already on
+  // The page fills in each parameter's example as it renders: on a loaded machine that can lag the click.
+  for (const select of await op.locator(".parameters select").all()) {
+    for (const deadline = Date.now() + 10_000; (await select.inputValue()) === "" && Date.now() < deadline; ) await Bun.sleep(20);
+  }
   await op.locator("button.execute").click();
   const status = op.locator(".live-responses-table tbody .response-col_status").first();
   await status.waitFor();

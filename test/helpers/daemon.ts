@@ -187,7 +187,7 @@ export class EventStream {
   }
 
   /** Every message up to and including the first that matches; fails after `timeoutMs`. */
-  async until(match: (item: StreamItem) => boolean, timeoutMs = 10_000): Promise<StreamItem[]> {
+  async until(match: (item: StreamItem) => boolean, timeoutMs = 30_000): Promise<StreamItem[]> {
     const deadline = Date.now() + timeoutMs;
     for (let seen = 0; ; ) {
       for (; seen < this.items.length; seen++) if (match(this.items[seen]!)) return this.items.slice(0, seen + 1);
@@ -202,7 +202,7 @@ export class EventStream {
   }
 
   /** Waits for the stream to end by itself (storedOnly), and returns all it carried. */
-  async all(timeoutMs = 10_000): Promise<StreamItem[]> {
+  async all(timeoutMs = 30_000): Promise<StreamItem[]> {
     await this.ready;
     const deadline = Date.now() + timeoutMs;
     while (!this.ended) {
@@ -257,7 +257,7 @@ export class Attach {
     this.ws.send(new TextEncoder().encode(data));
   }
 
-  async until(needle: string, timeoutMs = 10_000): Promise<string> {
+  async until(needle: string, timeoutMs = 30_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     while (!this.text.includes(needle)) {
       if (Date.now() > deadline || this.ws.readyState === WebSocket.CLOSED) throw new Error(`no ${JSON.stringify(needle)} in ${JSON.stringify(this.text)}`);

@@ -4,9 +4,10 @@
  */
 // First: Elysia reads NODE_ENV when it loads (production.ts says why).
 import "./production.ts";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { attachHandlers, createApp, listen, loadOrCreateToken, parseListenAddress, Sessions } from "@berth/api";
+import { writeFileDurable } from "@berth/state";
 import { createLogger, Supervisor } from "@berth/supervisor";
 import { UI_DIST } from "@berth/ui";
 import { installReaper } from "@berth/sys";
@@ -71,7 +72,8 @@ try {
   };
   process.on("SIGUSR1", () => {
     const dump = supervisor.diagnostics();
-    writeFileSync(`${flags.stateDir}/diagnostics.json`, JSON.stringify(dump, null, 2));
+    // Whole or not at all: a reader never sees half a dump (temp file, fsync, rename).
+    writeFileDurable(`${flags.stateDir}/diagnostics.json`, JSON.stringify(dump, null, 2));
     logger.info("diagnostic dump", { file: `${flags.stateDir}/diagnostics.json`, ...dump });
   });
   process.on("SIGTERM", () => stop("SIGTERM"));

@@ -106,16 +106,21 @@ export async function launch(ctx: Context, entry: ContainerEntry): Promise<void>
  */
 async function replace(ctx: Context, previous: ContainerEntry): Promise<void> {
   const timeout = ctx.config.startTimeoutMs;
-  const cleaned = await within(previous.cleaned.promise, timeout, "cleanup").then(() => true, () => false);
-  if (!cleaned && previous.shim) {
-    ctx.config.logger.warn("cleanup of a stopped container is slow; taking it over", { container: previous.id });
-    sendSignal(previous.shim.pid, 9);
-    await within(previous.shim.gone, timeout, "shim exit").catch(() => {});
-  }
-  if ((!cleaned || mayRemainInRuntime(previous)) && !(await deleteFromRuntime(ctx, previous, true))) {
-    throw new BerthError("runtime_error", `replace stopped container ${previous.id}: the runtime still has it and its delete fails (see berthd's log)`);
-  }
-  ctx.registry.remove(previous);
+  await within(previous.cleaned.promise, timeout, "cleanup").catch(() => {});
+  // On the old container's queue: its own cleanup (onShimGone) then waits, and finds it removed, so it never
+  // deletes from the runtime, or writes into the dir, what is the new container's by then.
+  await previous.queue.run(async () => {
+    const cleaned = previous.cleaned.done;
+    if (!cleaned && previous.shim) {
+      ctx.config.logger.warn("cleanup of a stopped container is slow; taking it over", { container: previous.id });
+      sendSignal(previous.shim.pid, 9);
+      await within(previous.shim.gone, timeout, "shim exit").catch(() => {});
+    }
+    if ((!cleaned || mayRemainInRuntime(previous)) && !(await deleteFromRuntime(ctx, previous, true))) {
+      throw new BerthError("runtime_error", `replace stopped container ${previous.id}: the runtime still has it and its delete fails (see berthd's log)`);
+    }
+    ctx.registry.remove(previous);
+  });
 }
 
 /** Undoes a failed launch: the shim deletes the runtime's container and exits, and nothing of it is left running. */

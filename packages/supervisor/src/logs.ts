@@ -56,7 +56,9 @@ export function followLog(path: string, options: FollowOptions): ReadableStream<
   let fd = tryOpen(path);
   let offset = fd === undefined ? 0 : fstatSync(fd).size;
   // What is there already: byte ranges of the files, opened now (a rotation must not swap them), read as pulled.
-  const initial = tailRanges([{ path: rotatedLog(path), rotated: true }, { path, end: offset, rotated: false }], options.tail);
+  // The current one is the fd following starts from; a rotation since it was opened makes it the rotated file,
+  // which is then not read twice.
+  const initial = tailRanges([{ path: rotatedLog(path), rotated: true }, { path, fd, end: offset, rotated: false }], options.tail);
   const stamping = options.timestamps || options.sinceMs !== undefined;
   const shape = stamping ? lineStamper(path, options) : (l: Located) => l.bytes;
   let ended = false;
@@ -145,6 +147,15 @@ export function followLog(path: string, options: FollowOptions): ReadableStream<
   }, { highWaterMark: 0 });
 }
 
+/** The file open as `fd` opened again (a description of its own, so it can be closed apart); `path` names it in errors. */
+function dupOf(path: string, fd: number): number | undefined {
+  try {
+    return openSync(`/proc/self/fd/${fd}`, "r");
+  } catch {
+    return tryOpen(path);
+  }
+}
+
 function tryOpen(path: string): number | undefined {
   try {
     return openSync(path, "r");
@@ -173,15 +184,24 @@ interface Range {
  * `lines`). Only the positions are found here, reading backwards one reused block at a time; the bytes are read
  * when the client pulls them, so a reader costs one block whatever the size of the log.
  */
-function tailRanges(files: { path: string; end?: number; rotated: boolean }[], lines: number | undefined): Range[] {
+function tailRanges(files: { path: string; fd?: number; end?: number; rotated: boolean }[], lines: number | undefined): Range[] {
   const ranges: Range[] = [];
   if (lines === 0) return ranges;
   const buf = new Uint8Array(BLOCK);
   let newlines = 0;
   let atEnd = true; // a final newline ends the last line; it does not start one more
+  const seen = new Set<number>();
   for (let i = files.length - 1; i >= 0; i--) {
-    const fd = tryOpen(files[i]!.path);
+    // Each range reads a dup of its file, so closing the ranges never closes the fd following goes on with.
+    const given = files[i]!.fd;
+    const fd = given === undefined ? tryOpen(files[i]!.path) : dupOf(files[i]!.path, given);
     if (fd === undefined) continue;
+    const inode = fstatSync(fd).ino;
+    if (seen.has(inode)) {
+      closeSync(fd); // rotated since the newer one was opened: the same file, already in a range
+      continue;
+    }
+    seen.add(inode);
     const end = Math.min(files[i]!.end ?? Infinity, fstatSync(fd).size);
     ranges.unshift({ fd, start: 0, end, rotated: files[i]!.rotated });
     if (lines === undefined) continue;

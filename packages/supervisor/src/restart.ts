@@ -93,6 +93,8 @@ export class Restarts {
     const { logger, startTimeoutMs } = this.ctx.config;
     await entry.queue.run(async () => {
       await within(entry.cleaned.promise, startTimeoutMs, "wait for the cleanup of the last life");
+      // One shim per container at a time: the last life's has told `deleted` and is on its way out.
+      if (entry.shim) await within(entry.shim.gone, startTimeoutMs, "wait for the last life's shim to exit");
       if (entry.removed || entry.live || existsSync(entry.layout.restartEnded)) return;
       rmSync(entry.layout.cleaned, { force: true });
       entry.beginLife();

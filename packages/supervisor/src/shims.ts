@@ -31,12 +31,17 @@ export function noticesFor(ctx: Context, entry: ContainerEntry): ShimNotices {
 /** From now on `shim` serves `entry`; when it is gone, onShimGone runs. */
 export function adoptShim(ctx: Context, entry: ContainerEntry, shim: ShimClient): void {
   entry.shim = shim;
-  shim.gone.then(() => onShimGone(ctx, entry));
+  shim.gone.then(() => onShimGone(ctx, entry, shim));
 }
 
-/** The shim is gone: relay what it recorded and did not tell; if the init's exit is not among it, kill and record. */
-export function onShimGone(ctx: Context, entry: ContainerEntry): Promise<void> {
+/**
+ * The shim is gone: relay what it recorded and did not tell; if the init's exit is not among it, kill and record.
+ * `shim` is the one that went (none when restore found no live shim); a shim of an earlier life of the container
+ * (a restart) that leaves late changes nothing.
+ */
+export function onShimGone(ctx: Context, entry: ContainerEntry, shim?: ShimClient): Promise<void> {
   return entry.queue.run(async () => {
+    if (shim && entry.shim !== shim) return;
     entry.shim?.close();
     entry.shim = undefined;
     if (entry.cleaned.done || entry.removed) return;

@@ -47,7 +47,9 @@ test("a process that is gone has no start time and is never the same process", a
 test("processFacts reads parent, uid, CPU ticks, start and argv; undefined once the process is gone", async () => {
   const proc = Bun.spawn(["sh", "-c", "i=0; while [ $i -lt 20000 ]; do i=$((i+1)); done; sleep 100", "arg 1"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   try {
-    for (const end = Date.now() + 5000; processFacts(proc.pid)?.comm !== "sh" && Date.now() < end; ) await Bun.sleep(1);
+    // Its comm changes at exec a moment before its argv can be read: wait for both.
+    const execd = () => processFacts(proc.pid)?.comm === "sh" && processFacts(proc.pid)!.args.length > 0;
+    for (const end = Date.now() + 5000; !execd() && Date.now() < end; ) await Bun.sleep(1);
     const facts = processFacts(proc.pid)!;
     expect(facts).toMatchObject({ pid: proc.pid, ppid: process.pid, uid: process.getuid!(), comm: "sh" });
     expect(facts.args).toEqual(["sh", "-c", expect.stringContaining("while"), "arg 1"]);

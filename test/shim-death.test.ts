@@ -32,7 +32,7 @@ for (const paused of [false, true]) {
     const killedAt = performance.now();
     process.kill(shim.pid, "SIGKILL");
     const seen = await events.until((i) => i.data.type === "exit" && i.data.pid === "init");
-    expect(performance.now() - killedAt).toBeLessThan(1000);
+    expect(performance.now() - killedAt).toBeLessThan(5000);
     events.close();
     const exits = seen.filter((i: { data: Event }) => i.data.type === "exit").map((i) => [i.data.pid, i.data.status]);
     expect(exits).toEqual([["worker", 137], ["init", 137]]);

@@ -171,7 +171,7 @@ test("an exec waiting for its stdout FIFO's reader does not hold up a signal to 
   await Bun.sleep(100); // the shim is now polling for a reader (the scenario is about that wait)
   const started = performance.now();
   expect(await d.signal(id, "SIGKILL")).toBe(204);
-  expect(performance.now() - started).toBeLessThan(10_000); // far below the 30 s the exec's FIFO wait may take;
+  expect(performance.now() - started).toBeLessThan(10_000); // far below the 30 s the exec's FIFO wait may take
   await events.until(isExit("init"));
   events.close();
   const res = await pending;

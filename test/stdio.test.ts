@@ -106,7 +106,7 @@ test("a container's captured output stays within its budget: logs of exited exec
   for (const n of [1, 2, 3, 4, 5, 6]) {
     const res = await d.json("POST", `/v1/containers/${id}/processes`, { pid: `w${n}`, args: ["sh", "-c", "head -c 1572864 /dev/zero"] });
     expect(res.status).toBe(201);
-    await events.until(isExit(`w${n}`));
+    expect((await events.until(isExit(`w${n}`))).at(-1)!.data.status).toBe(0);
   }
   events.close();
   const logs = join(d.stateDir, "containers", id, "logs");

@@ -4,9 +4,9 @@
  * create, inspect, exec, wait, logs, update, stats, top, events, signal, delete.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { Daemon, REPO } from "./helpers/daemon.ts";
 
@@ -17,11 +17,17 @@ if (!ready) console.log(`swagger-ui.test.ts: skipped, ${existsSync(CHROMIUM) ? D
 
 let d: Daemon;
 let browser: Browser;
-// The examples name the container "demo": a runc root of the test's own keeps it apart from any other "demo".
+// The examples name the container "demo": a runc root of the test's own keeps it apart from any other "demo", and
+// so does a copy of the demo bundle whose cgroups are the test's own (runc names them after the id by default, so
+// another suite's "demo" on this machine would share them).
 const runcRoot = mkdtempSync(join(tmpdir(), "bt-runc-"));
+const demoCopy = mkdtempSync(join(tmpdir(), "bt-demo-"));
 beforeAll(async () => {
   if (!ready) return;
-  d = await Daemon.start({ args: ["--runtime-args", `--root=${runcRoot}`] });
+  const spec = JSON.parse(readFileSync(DEMO, "utf8")) as { linux: { cgroupsPath?: string } };
+  spec.linux.cgroupsPath = `/${basename(demoCopy)}`;
+  writeFileSync(join(demoCopy, "config.json"), JSON.stringify(spec));
+  d = await Daemon.start({ args: ["--runtime-args", `--root=${runcRoot}`, "--demo-bundle", demoCopy] });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -33,6 +39,7 @@ afterAll(async () => {
   await d?.cleanup();
   Bun.spawnSync(["runc", "--root", runcRoot, "delete", "--force", "demo"], { stderr: "ignore" });
   rmSync(runcRoot, { recursive: true, force: true });
+  rmSync(demoCopy, { recursive: true, force: true });
 });
 
 /** Opens the page with the bearer token authorized, as the README says; records requests that leave berthd. */

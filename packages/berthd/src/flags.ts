@@ -24,6 +24,8 @@ export interface Flags {
   metricsPerContainer: boolean;
   /** Largest request body, in bytes. */
   maxBodyBytes: number;
+  /** The bundle the OpenAPI document's create example names (default: dist/bundles/demo of this checkout). */
+  demoBundle?: string;
 }
 
 export const USAGE = `usage: bun run berthd [flags]
@@ -44,6 +46,7 @@ export const USAGE = `usage: bun run berthd [flags]
   --log-max-size SIZE      rotate captured output logs at SIZE (default 16MiB)
   --metrics-per-container  also export cpu, memory and pids of each container in /metrics
   --max-body-size SIZE     refuse request bodies larger than SIZE with 413 (default 1MiB)
+  --demo-bundle PATH       the bundle Swagger UI's create example names (default dist/bundles/demo)
 
 The API, these flags and the metrics: docs/api.md in the repository.`;
 
@@ -94,6 +97,7 @@ export function parseFlags(argv: string[]): Flags {
       "log-max-size": { type: "string", default: "16MiB" },
       "metrics-per-container": { type: "boolean", default: false },
       "max-body-size": { type: "string", default: "1MiB" },
+      "demo-bundle": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -125,6 +129,7 @@ export function parseFlags(argv: string[]): Flags {
     tokenFile: values["token-file"] ?? `${stateDir}/api-token`,
     ...(values["tls-cert"] ? { tlsCert: values["tls-cert"], tlsKey: values["tls-key"] } : {}),
     ...(values.shim ? { shim: values.shim } : {}),
+    ...(values["demo-bundle"] ? { demoBundle: values["demo-bundle"] } : {}),
     logMaxBytes: parseSize(values["log-max-size"]),
     metricsPerContainer: values["metrics-per-container"],
     maxBodyBytes,

@@ -52,7 +52,7 @@ try {
   const version = versionInfo(flags.runtime);
   supervisor.metrics.buildInfo(version);
   const sessions = new Sessions(token);
-  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes, demoBundle: `${REPO}/dist/bundles/demo`, sessions, uiDir: UI_DIST });
+  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes, demoBundle: flags.demoBundle ?? `${REPO}/dist/bundles/demo`, sessions, uiDir: UI_DIST });
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
   const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, sessions, ...(tls ? { tls } : {}) })));

@@ -111,10 +111,13 @@ export class Restarts {
         markCleaned(this.ctx, entry, true);
         this.failures.set(entry, (this.failures.get(entry) ?? 0) + 1);
       }
-    }).catch((err) => logger.error("restart", { container: entry.id, error: String(err) }));
+    }).catch((err) => {
+      // The last life's cleanup or shim did not finish in time: try again later, backing off.
+      logger.error("restart", { container: entry.id, error: String(err) });
+      this.failures.set(entry, (this.failures.get(entry) ?? 0) + 1);
+    });
     // Due until the new life is out (or the restart is dropped), unless that life has already ended and is due again.
     if (!this.pending.has(entry)) entry.restartAt = undefined;
     if (this.failures.has(entry)) this.consider(entry);
   }
-
 }

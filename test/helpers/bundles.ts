@@ -17,7 +17,7 @@ export function removeBundles(): void {
 }
 
 let counter = 0;
-/** A container id unique to this test process. */
+/** A container id unique on this machine: pids wrap quickly here (pid_max 32768), so a random part makes it so. */
 export function uid(prefix = "t"): string {
-  return `${prefix}-${process.pid}-${++counter}-${Math.random().toString(36).slice(2, 6)}`;
+  return `${prefix}-${process.pid}-${++counter}-${crypto.randomUUID().slice(0, 8)}`;
 }

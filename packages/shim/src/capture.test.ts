@@ -60,13 +60,16 @@ test("whatever the chunk sizes, disk use stays within 2*maxBytes and the newest 
   log.close();
 });
 
-test("a chunk larger than maxBytes keeps only its newest maxBytes", () => {
+test("a chunk larger than maxBytes goes in pieces: the two files keep its newest bytes, as smaller chunks would", () => {
   const path = join(dir, "big.log");
   const log = new RotatingLog(path, 10);
   log.write(enc.encode("old"));
   log.write(enc.encode("0123456789ABCDEFGHIJ"));
   expect(read(path)).toBe("ABCDEFGHIJ");
-  expect(read(`${path}.1`)).toBe("old");
+  expect(read(`${path}.1`)).toBe("0123456789");
+  log.write(enc.encode("abcdefghijklmnopqrstuvwxyz"));
+  expect(read(`${path}.1`)).toBe("ghijklmnop"); // the 6 oldest bytes would have been rotated away anyway
+  expect(read(path)).toBe("qrstuvwxyz");
   log.close();
 });
 

@@ -21,13 +21,18 @@ export class RotatingLog {
   }
 
   write(chunk: Uint8Array): void {
-    let data = chunk;
-    // A single chunk larger than the bound keeps only its newest bytes.
-    if (data.length > this.maxBytes) data = data.subarray(data.length - this.maxBytes);
-    if (this.size + data.length > this.maxBytes) this.rotate();
-    this.times.mark(this.size);
-    for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off);
-    this.size += data.length;
+    // A chunk larger than the bound (a pipe read on a loaded machine can be) goes in pieces of at most the bound,
+    // newest last, so the two files keep its newest bytes as they would from smaller chunks.
+    const pieces: Uint8Array[] = [];
+    for (let end = chunk.length; end > 0 && pieces.length < 2; end -= this.maxBytes) {
+      pieces.unshift(chunk.subarray(Math.max(0, end - this.maxBytes), end));
+    }
+    for (const data of pieces) {
+      if (this.size + data.length > this.maxBytes) this.rotate();
+      this.times.mark(this.size);
+      for (let off = 0; off < data.length; ) off += writeSync(this.fd, data, off);
+      this.size += data.length;
+    }
   }
 
   close(): void {

@@ -4,13 +4,13 @@
  *   <state>/berth.sock                    default unix API listener
  *   <state>/api-token                     bearer token for TCP listeners (0600)
  *   <state>/events.jsonl                  event journal, one JSON event per line
- *   <state>/trash/                        released container dirs and removed images on their way out (emptied at start)
+ *   <state>/trash/                        removed containers' dirs and removed images on their way out (emptied at start)
  *   <state>/images/<hex>/                 one unpacked image, by the sha256 of its config; never written once in place
  *     rootfs/                             its filesystem (umoci unpack): the lower layer of its containers' overlays
  *     config.json                         the OCI image config (Entrypoint, Cmd, Env, WorkingDir, User, ...)
  *     image.json                          ImageRecord: digest, references, size, createdAt
  *   <state>/pulls/<n>/                    an image being fetched (skopeo) and unpacked (umoci); emptied at start
- *   <state>/containers/<id>/              one dir per container (0700), removed when the container is released
+ *   <state>/containers/<id>/              one dir per container (0700), stopped ones too; moved to trash/ when it is removed
  *     container.json                      ContainerRecord: what was asked for, written by berthd before the shim starts
  *     shim.json                           ShimRecord: the shim's pid and start time, written by the shim
  *     shim.sock                           the shim's RPC socket

@@ -133,7 +133,8 @@ test("--stop-containers-on-exit: SIGTERM stops every container (SIGTERM, then SI
     const reader = (await own.fetch(`/v1/containers/${polite}/processes/init/logs?follow=true`)).body!.getReader();
     for (let seen = ""; !seen.includes("trapping"); ) seen += new TextDecoder().decode((await reader.read()).value);
     await reader.cancel();
-    await own.create(stubborn, bundle(["sh", "-c", "trap '' TERM; while :; do sleep 0.05; done"]));
+    // PID 1 of its pid namespace with no handler: SIGTERM does nothing to it, only the SIGKILL after the timeout.
+    await own.create(stubborn, bundle(["sleep", "1000"]));
     const seq = (await own.events("storedOnly=true&after=0").all()).at(-1)!.data.seq;
     await own.kill("SIGTERM");
     expect(own.proc.exitCode).toBe(0);

@@ -52,6 +52,10 @@ export class ShimContainer {
   private finish!: (outcome: { deleted: boolean }) => void;
   private oom: OomWatch | undefined;
   private oomRecorded = false;
+  /** An OOM kill came before the start was recorded: it is recorded right after the start. */
+  private oomSeen = false;
+  /** The start-container change is appended: an `oom` may follow it. */
+  private startRecorded = false;
   /** The first change of this shim's life of the container: a restarted container's log holds its earlier lives. */
   private readonly firstChange: number;
   /** Aborted when the init has exited: an exec still waiting for its FIFOs will not start. */
@@ -153,7 +157,11 @@ export class ShimContainer {
             throw err;
           }
         }
-        return recorded("start-container");
+        const change = recorded("start-container");
+        // An OOM kill seen while the start was still running comes right after the start: never before it.
+        this.startRecorded = true;
+        if (this.oomSeen) this.recordOom();
+        return change;
       },
       signal: async (signal) => process.signal(signal),
       exec: (pid) => this.exec(pid),
@@ -232,9 +240,13 @@ export class ShimContainer {
     return { systemPid, change: await started };
   }
 
-  /** One `oom` change per container, always before the init's exit. */
+  /** One `oom` change per container, after its start and before the init's exit. */
   private recordOom(): void {
     if (this.oomRecorded || this.ownChanges().some((c) => c.type === "exit" && c.pid === "init")) return;
+    if (!this.startRecorded) {
+      this.oomSeen = true;
+      return;
+    }
     this.oomRecorded = true;
     this.changes.append("oom", "init");
   }

@@ -147,12 +147,15 @@ export function followLog(path: string, options: FollowOptions): ReadableStream<
   }, { highWaterMark: 0 });
 }
 
-/** The file open as `fd` opened again (a description of its own, so it can be closed apart); `path` names it in errors. */
-function dupOf(path: string, fd: number): number | undefined {
+/**
+ * The file open as `fd` opened again, a description of its own that can be closed apart. Never `path` again: after
+ * a rotation that names another file, and reading both would repeat bytes (a missing range is a gap, not a repeat).
+ */
+function dupOf(fd: number): number | undefined {
   try {
     return openSync(`/proc/self/fd/${fd}`, "r");
   } catch {
-    return tryOpen(path);
+    return undefined;
   }
 }
 
@@ -194,7 +197,7 @@ function tailRanges(files: { path: string; fd?: number; end?: number; rotated: b
   for (let i = files.length - 1; i >= 0; i--) {
     // Each range reads a dup of its file, so closing the ranges never closes the fd following goes on with.
     const given = files[i]!.fd;
-    const fd = given === undefined ? tryOpen(files[i]!.path) : dupOf(files[i]!.path, given);
+    const fd = given === undefined ? tryOpen(files[i]!.path) : dupOf(given);
     if (fd === undefined) continue;
     const inode = fstatSync(fd).ino;
     if (seen.has(inode)) {

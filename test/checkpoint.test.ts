@@ -143,6 +143,7 @@ describe("with a fake runtime", () => {
       "--image-path", image, "--work-path", expect.stringMatching(new RegExp(`^${image}/criu\\.work/restore-\\d+$`)),
       "--tcp-established", "--shell-job", restored,
     ]);
+    expect(callsOf("run", restored)).toEqual([]);
     expect(callsOf("create", restored)).toEqual([]);
     expect(callsOf("start", restored)).toEqual([]);
     await d.signal(restored, "SIGKILL");

@@ -59,7 +59,7 @@ test("/metrics is Prometheus text, and the numbers move with what berthd does", 
   // A failing runtime call counts as a runtime error of its operation.
   const failed = await d.json("POST", "/v1/containers", { id: uid(), bundlePath: bundle(["NoSuchFile"]) });
   expect(failed.status).toBe(500);
-  expect((await scrape("berth_runtime_errors_total")).get('{operation="create"}')).toBe(1);
+  expect((await scrape("berth_runtime_errors_total")).get('{operation="start"}')).toBe(1);
 });
 
 /** promtool from Debian's prometheus package: scripts/test.sh puts it in dist/tools; one on PATH does too. */

@@ -50,7 +50,7 @@ test("berthd runs no runtime process for pause, resume, update, exec or a signal
     expect((await d.json("POST", `/v1/containers/${id}/processes/e1/wait`)).body).toEqual({ status: 143 });
     const calls = readFileSync(join(runtime.dir, "parents"), "utf8").trim().split("\n").map((l) => l.split(" ") as [string, string]);
     const subcommands = calls.map(([, sub]) => sub);
-    for (const sub of ["create", "start", "pause", "resume", "update", "exec"]) expect(subcommands).toContain(sub);
+    for (const sub of ["run", "pause", "resume", "update", "exec"]) expect(subcommands).toContain(sub);
     // A signal goes through the shim's pidfd: no runtime call at all.
     expect(subcommands).not.toContain("kill");
     expect(calls.filter(([parent]) => Number(parent) !== shim.pid)).toEqual([]);

@@ -165,8 +165,8 @@ test("a corrupt state dir and a removed bundle are cleaned up; the other contain
   expect(readdirSync(join(d.stateDir, "containers"))).toEqual([good]);
 });
 
-test("a container created but never started (berthd killed between create and start) is removed, with no events", async () => {
-  const runtime = new StallingRuntime("start");
+test("a container whose start was never recorded (berthd killed while its runc run hangs) is removed, with no events", async () => {
+  const runtime = new StallingRuntime("run");
   try {
     d = await Daemon.start();
     const id = uid();
@@ -184,6 +184,7 @@ test("a container created but never started (berthd killed between create and st
     while (alive(shim.pid)) await Bun.sleep(5); // the shim was told to go
     expect(existsSync(join(d.stateDir, "containers", id))).toBe(false);
   } finally {
+    runtime.abandon();
     runtime.remove();
   }
 });

@@ -2,7 +2,7 @@
  * A runtime that is runc except at one chosen subcommand, where it first records that it got there and then
  * waits for the test to let it go: for killing berthd (or a shim) at an exact step. Built on fakeRuntime.
  */
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fakeRuntime } from "./runtime.ts";
 
@@ -11,7 +11,7 @@ export class StallingRuntime {
 
   constructor(readonly stallOn: string) {
     this.fake = fakeRuntime(`  ${stallOn})
-    touch "$dir/reached"
+    echo $$ > "$dir/reached"
     while [ ! -e "$dir/go" ] && [ -d "$dir" ]; do sleep 0.01; done
     exec runc "$@" ;;`);
   }
@@ -31,6 +31,18 @@ export class StallingRuntime {
 
   release(): void {
     writeFileSync(join(this.fake.dir, "go"), "");
+  }
+
+  /**
+   * Kills the call waiting at the stalled subcommand, if it still waits: one whose caller is gone must never go
+   * on (a `runc run` released after its shim was killed would start a container nobody supervises).
+   */
+  abandon(): void {
+    const reached = join(this.fake.dir, "reached");
+    if (!existsSync(reached)) return;
+    try {
+      process.kill(Number(readFileSync(reached, "utf8")), "SIGKILL");
+    } catch {} // it went on already
   }
 
   /** Lets any waiting call go on, and removes the script (a call still polling sees its dir gone and goes on). */

@@ -27,7 +27,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   daemon: "daemon (berthd, containerd)",
   monitor: "monitor (berth-shim, containerd-shim-runc-v2, conmon)",
   client: "client (ctr; podman, its run and its exit command)",
-  runtime: "runtime CLI (runc create/start/kill/delete; raw runc: runc run)",
+  runtime: "runtime CLI (runc run or create+start, kill, delete, state)",
   init: "runc init + the container's process",
   other: "other processes of the system",
 };

@@ -9,6 +9,7 @@ export * from "./lifecycle.ts";
 export * from "./log.ts";
 export * from "./session.ts";
 export * from "./shim.ts";
+export { SHIM_PROTOCOL_VERSION } from "./shim-version.ts";
 export * from "./rpc.ts";
 export { SerialQueue } from "./queue.ts";
 export { parseSignal } from "./signals.ts";

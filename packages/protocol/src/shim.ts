@@ -10,11 +10,6 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import { type Change, ProcessState } from "./lifecycle.ts";
 import type { Resources } from "./operations.ts";
 
-/**
- * The RPC's version. A shim writes it into its shim record; berthd talks only to shims that speak its own and
- * treats any other as a shim it cannot reach (restore kills its container).
- */
-export const SHIM_PROTOCOL_VERSION = 2;
 
 export const ShimProcessState = T.Object({
   pid: T.String(),
@@ -48,7 +43,10 @@ type Changed = { change: number };
 
 /** Shim RPC methods: request params and results, by method name. */
 export interface ShimMethods {
-  create: { params: None; result: { systemPid: number } };
+  /**
+   * Creates the container and runs its init (`runc run --detach`, or `runc restore --detach` from a checkpoint);
+   * answers once the init runs, with its start-container change (which carries the init's host pid).
+   */
   start: { params: None; result: Changed };
   /** Runs an exec whose ProcessRecord berthd has written; answers once it runs. */
   exec: { params: Pid; result: { systemPid: number } & Changed };

@@ -46,10 +46,9 @@ async function rejection(p: Promise<unknown>): Promise<any> {
 describe("render", () => {
   // One named row per subcommand and flag combination: the argv runc gets, pinned.
   const rows: [name: string, argv: string[], expected: string[]][] = [
-    ["create", render.create("c1", { bundle: "/b", pidFile: "/p" }), ["create", "--bundle", "/b", "--pid-file", "/p", "c1"]],
-    ["create --no-pivot --console-socket", render.create("c1", { bundle: "/b", pidFile: "/p", noPivot: true, consoleSocket: "/s" }),
-      ["create", "--bundle", "/b", "--pid-file", "/p", "--no-pivot", "--console-socket", "/s", "c1"]],
-    ["start", render.start("c1"), ["start", "c1"]],
+    ["run", render.run("c1", { bundle: "/b", pidFile: "/p" }), ["run", "--detach", "--bundle", "/b", "--pid-file", "/p", "c1"]],
+    ["run --no-pivot --console-socket", render.run("c1", { bundle: "/b", pidFile: "/p", noPivot: true, consoleSocket: "/s" }),
+      ["run", "--detach", "--bundle", "/b", "--pid-file", "/p", "--no-pivot", "--console-socket", "/s", "c1"]],
     ["exec", render.exec("c1", { process: "/proc.json", pidFile: "/p" }), ["exec", "--detach", "--process", "/proc.json", "--pid-file", "/p", "c1"]],
     ["exec --console-socket", render.exec("c1", { process: "/proc.json", pidFile: "/p", consoleSocket: "/s" }),
       ["exec", "--detach", "--process", "/proc.json", "--pid-file", "/p", "--console-socket", "/s", "c1"]],
@@ -97,7 +96,7 @@ describe("Runc with a fake runtime", () => {
   test("a successful call removes its log file", async () => {
     const f = fake(`printf '%s\\n' '{"level":"info","msg":"ok"}' >> "$log"; exit 0`);
     const r = new Runc({ binary: f.binary, globalArgs: [], logDir: join(dir, "ok-logs"), timeoutMs: 10_000 });
-    await r.start("c1");
+    await r.pause("c1");
     expect(existsSync(f.argv()[1]!)).toBe(false);
     expect(readdirSync(join(dir, "ok-logs"))).toEqual([]);
   });
@@ -132,11 +131,11 @@ describe("Runc with a fake runtime", () => {
   test("a runtime that hangs is killed at the bound and reported as a timeout", async () => {
     const f = fake(`echo $$ > "$0.pid"; exec sleep 1000`);
     const started = Date.now();
-    const err = await rejection(runc(f.binary, { timeoutMs: 50 }).start("c1"));
+    const err = await rejection(runc(f.binary, { timeoutMs: 50 }).resume("c1"));
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
     expect(err).toBeInstanceOf(BerthError);
     expect(err.code).toBe("timeout");
-    expect(err.message).toContain("start");
+    expect(err.message).toContain("resume");
     const pid = Number(readFileSync(`${f.binary}.pid`, "utf8"));
     expect(existsSync(`/proc/${pid}`)).toBe(false);
   });
@@ -184,14 +183,14 @@ describe("Runc with a fake runtime", () => {
     expect(bare.runtimeMessage).toBe("criu failed: type DUMP errno 0");
   });
 
-  test("create hands back the pipes it was asked for, and none it was not", async () => {
+  test("run hands back the pipes it was asked for, and none it was not", async () => {
     const f = fake(`echo out; echo err >&2`);
     const r = runc(f.binary);
-    const pipes = await r.create("c1", { bundle: "/b", pidFile: "/p", stdio: ["ignore", "pipe", "pipe"] });
+    const pipes = await r.run("c1", { bundle: "/b", pidFile: "/p", stdio: ["ignore", "pipe", "pipe"] });
     expect(await new Response(pipes.stdout).text()).toBe("out\n");
     expect(await new Response(pipes.stderr).text()).toBe("err\n");
-    expect(await r.create("c2", { bundle: "/b", pidFile: "/p", stdio: ["ignore", "ignore", "ignore"] })).toEqual({});
-    expect(f.argv().slice(4)).toEqual(["create", "--bundle", "/b", "--pid-file", "/p", "c2"]);
+    expect(await r.run("c2", { bundle: "/b", pidFile: "/p", stdio: ["ignore", "ignore", "ignore"] })).toEqual({});
+    expect(f.argv().slice(4)).toEqual(["run", "--detach", "--bundle", "/b", "--pid-file", "/p", "c2"]);
   });
 
   test("restore hands back the pipes it was asked for", async () => {

@@ -120,8 +120,7 @@ const criuFlags = (o: CriuOptions) => [
 
 /** Flags of each subcommand, in one place: the argv tests pin these. */
 export const render = {
-  create: (id: string, o: Omit<CreateOptions, "stdio" | "timeoutMs">) => ["create", ...createFlags(o), id],
-  start: (id: string) => ["start", id],
+  run: (id: string, o: Omit<CreateOptions, "stdio" | "timeoutMs">) => ["run", "--detach", ...createFlags(o), id],
   exec: (id: string, o: Omit<ExecOptions, "stdio" | "timeoutMs">) => [
     "exec", "--detach", "--process", o.process, "--pid-file", o.pidFile,
     ...(o.consoleSocket ? ["--console-socket", o.consoleSocket] : []),
@@ -156,28 +155,26 @@ export class Runc {
   }
 
   /**
-   * `runc create`: the container's init is left blocked until `start`. runc hands its stdio to the init, so its
-   * stdout/stderr pipes (when "pipe") stay open until the container exits; they are returned for capture.
+   * `runc run --detach`: creates the container and starts its init in one runtime process (`create` + `start`
+   * would be two); runc exits once the init runs, and the caller (a child subreaper) reaps the init. runc hands
+   * its stdio to the init, so its stdout/stderr pipes (when "pipe") stay open until the container exits; they are
+   * returned for capture. Throws RuntimeError with runc's own message ("runc run failed: ...").
    */
-  async create(id: string, options: CreateOptions): Promise<StdioPipes> {
-    return pipesOf(await this.run("create", render.create(id, options), options.stdio, options.timeoutMs), options.stdio);
-  }
-
-  async start(id: string): Promise<void> {
-    await this.run("start", render.start(id));
+  async run(id: string, options: CreateOptions): Promise<StdioPipes> {
+    return pipesOf(await this.call("run", render.run(id, options), options.stdio, options.timeoutMs), options.stdio);
   }
 
   /** `runc exec --detach`: like create, runc hands its stdio to the process; the pipes are returned for capture. */
   async exec(id: string, options: ExecOptions): Promise<StdioPipes> {
-    return pipesOf(await this.run("exec", render.exec(id, options), options.stdio, options.timeoutMs), options.stdio);
+    return pipesOf(await this.call("exec", render.exec(id, options), options.stdio, options.timeoutMs), options.stdio);
   }
 
   async kill(id: string, signal: number, options?: KillOptions): Promise<void> {
-    await this.run("kill", render.kill(id, signal, options));
+    await this.call("kill", render.kill(id, signal, options));
   }
 
   async delete(id: string, options?: DeleteOptions): Promise<void> {
-    await this.run("delete", render.delete(id, options));
+    await this.call("delete", render.delete(id, options));
   }
 
   async state(id: string): Promise<RuncState> {
@@ -189,39 +186,39 @@ export class Runc {
   }
 
   async pause(id: string): Promise<void> {
-    await this.run("pause", render.pause(id));
+    await this.call("pause", render.pause(id));
   }
 
   async resume(id: string): Promise<void> {
-    await this.run("resume", render.resume(id));
+    await this.call("resume", render.resume(id));
   }
 
   /** `runc update --resources -`: the resources go to runc's stdin as JSON. */
   async update(id: string, resources: LinuxResources): Promise<void> {
-    await this.run("update", render.update(id), [new Blob([JSON.stringify(resources)]), "ignore", "ignore"]);
+    await this.call("update", render.update(id), [new Blob([JSON.stringify(resources)]), "ignore", "ignore"]);
   }
 
   /** `runc checkpoint` (CRIU); the container keeps running only with `leaveRunning`. */
   async checkpoint(id: string, options: CheckpointOptions): Promise<void> {
-    await this.run("checkpoint", render.checkpoint(id, options)).catch((err) => {
+    await this.call("checkpoint", render.checkpoint(id, options)).catch((err) => {
       throw withCriuErrors(err, join(options.workPath, "dump.log"));
     });
   }
 
   /** `runc restore --detach`: create and start in one, from a checkpoint; runc hands its stdio over as with create. */
   async restore(id: string, options: RestoreOptions): Promise<StdioPipes> {
-    const proc = await this.run("restore", render.restore(id, options), options.stdio, options.timeoutMs).catch((err) => {
+    const proc = await this.call("restore", render.restore(id, options), options.stdio, options.timeoutMs).catch((err) => {
       throw withCriuErrors(err, join(options.workPath, "restore.log"));
     });
     return pipesOf(proc, options.stdio);
   }
 
   private async output(op: string, sub: string[]): Promise<string> {
-    const proc = await this.run(op, sub, ["ignore", "pipe", "ignore"]);
+    const proc = await this.call(op, sub, ["ignore", "pipe", "ignore"]);
     return new Response(proc.stdout as ReadableStream).text();
   }
 
-  private async run(op: string, sub: string[], stdio: [Stdio | Blob, Stdio, Stdio] = ["ignore", "ignore", "ignore"], timeoutMs = this.config.timeoutMs) {
+  private async call(op: string, sub: string[], stdio: [Stdio | Blob, Stdio, Stdio] = ["ignore", "ignore", "ignore"], timeoutMs = this.config.timeoutMs) {
     // Unique per call across every Runc of the process: a failed call's log is kept, and must never be reused.
     const logFile = join(this.config.logDir, `${op}-${process.pid}-${++calls}.log`);
     const argv = this.argv(logFile, sub);

@@ -38,8 +38,6 @@ export class ShimContainer {
   readonly init: Member;
   private readonly execs = new Map<string, Member>();
   readonly changes: ChangeLog;
-  /** The runtime's start while it runs: a delete never runs under it. */
-  private starting: Promise<void> = Promise.resolve();
   /** Execs whose output has ended: their logs may go when the container is over its budget. */
   private readonly drained = new Set<string>();
   /** Each exec's "exit recorded" promise: the init's exit is recorded after all of them. */
@@ -62,6 +60,7 @@ export class ShimContainer {
   private readonly over = new AbortController();
   /** Read from the bundle once, at start: a bundle removed later must not change the teardown. */
   private readonly sharesPidNamespace: boolean;
+  private readonly cgroupsPath: string | undefined;
 
   /**
    * @param tell sends a notification to every connected berthd: `change` for each change once it is durable
@@ -83,7 +82,9 @@ export class ShimContainer {
       logMaxBytes: record.logMaxBytes,
     }, layout, log);
     this.init = { process, lifecycle: new Lifecycle("init", `container ${record.id}`, initStates, this.initWork(process), log) };
-    this.sharesPidNamespace = sharesPidNamespace(record.bundlePath);
+    const spec = readBundleConfigSync<BundleLinux>(record.bundlePath);
+    this.sharesPidNamespace = sharesPidNamespace(spec);
+    this.cgroupsPath = spec?.linux?.cgroupsPath;
     this.done = new Promise((resolve) => (this.finish = resolve));
     process.reaped.then(async (status) => {
       await this.init.lifecycle.exited();
@@ -111,12 +112,16 @@ export class ShimContainer {
     }));
   }
 
-  /** `runc create` (or `runc restore --detach` for a checkpoint): the init exists, in state `created`. */
-  async create(): Promise<{ systemPid: number }> {
-    const init = this.init.process;
-    init.setDeadline(Date.now() + this.record.startTimeoutMs);
+  /**
+   * The init's start: `runc run --detach` (or `runc restore --detach` for a checkpoint) creates the container and
+   * runs its init in one runtime process, then the OOM watch starts. The init runs before the start is recorded;
+   * its exit waits for the start (Lifecycle), so it always comes after the start-container change.
+   */
+  private async run(process: ShimProcess): Promise<void> {
+    process.setDeadline(Date.now() + this.record.startTimeoutMs);
+    const oomBefore = OomWatch.countBefore(this.cgroupsPath, this.record.id);
     try {
-      const systemPid = await init.launch((stdio, consoleSocket) => this.createInRuntime({
+      const systemPid = await process.launch((stdio, consoleSocket) => this.runInRuntime({
         bundle: this.record.bundlePath,
         pidFile: this.layout.pidFile("init"),
         noPivot: this.record.noPivotRoot,
@@ -124,11 +129,10 @@ export class ShimContainer {
         ...(consoleSocket ? { consoleSocket } : {}),
         timeoutMs: Math.max(this.record.startTimeoutMs, 1),
       }));
-      this.oom = OomWatch.start(systemPid, this.log, () => this.recordOom());
-      return { systemPid };
+      this.oom = OomWatch.start(systemPid, this.log, () => this.recordOom(), oomBefore);
     } catch (err) {
       await this.runc.delete(this.record.id, { force: true }).catch((e: Error) => {
-        if (!isNotFound(e)) this.log.warn("runc delete after a failed create", { error: e.message });
+        if (!isNotFound(e)) this.log.warn("runc delete after a failed run", { error: e.message });
       });
       throw err;
     }
@@ -145,18 +149,7 @@ export class ShimContainer {
     };
     return {
       start: async () => {
-        // A container restored from a checkpoint already runs (runc restore --detach): containerd's
-        // created-from-checkpoint state, whose start runs nothing.
-        if (!this.record.restore) {
-          const starting = runc.start(id);
-          this.starting = starting.catch(() => {});
-          try {
-            await starting;
-          } catch (err) {
-            process.signal(9);
-            throw err;
-          }
-        }
+        await this.run(process);
         const change = recorded("start-container");
         // An OOM kill seen while the start was still running comes right after the start: never before it.
         this.startRecorded = true;
@@ -281,10 +274,10 @@ export class ShimContainer {
     }
   }
 
-  /** `runc create`, or for a container restored from a checkpoint `runc restore --detach`, which also starts it. */
-  private createInRuntime(options: CreateOptions): Promise<StdioPipes> {
+  /** `runc run --detach`, or for a container restored from a checkpoint `runc restore --detach`. */
+  private runInRuntime(options: CreateOptions): Promise<StdioPipes> {
     const { id, restore } = this.record;
-    return restore ? this.runc.restore(id, { ...options, ...restore }) : this.runc.create(id, options);
+    return restore ? this.runc.restore(id, { ...options, ...restore }) : this.runc.run(id, options);
   }
 
   private async onInitExit(status: number): Promise<{ deleted: boolean }> {
@@ -304,8 +297,6 @@ export class ShimContainer {
     await this.init.lifecycle.idle();
     await this.changes.append("exit", "init", { status }).written;
     await this.init.process.drained().catch((err) => this.log.error("drain the init's output", { error: String(err) }));
-    // An init that exits at once can do so while `runc start` is still finishing: never delete under it.
-    await this.starting;
     try {
       await this.init.lifecycle.delete();
       return { deleted: true };
@@ -335,9 +326,11 @@ function refusedForExec(): never {
   throw new BerthError("failed_precondition", "an exec cannot do that: it acts on the container");
 }
 
+/** What the shim reads of the bundle's config.json. */
+type BundleLinux = { linux?: { namespaces?: { type: string; path?: string }[]; cgroupsPath?: string } };
+
 /** Without a pid namespace of its own, the init's death does not take the container's other processes with it. */
-function sharesPidNamespace(bundlePath: string): boolean {
-  const spec = readBundleConfigSync<{ linux?: { namespaces?: { type: string; path?: string }[] } }>(bundlePath);
+function sharesPidNamespace(spec: BundleLinux | undefined): boolean {
   const pidNs = spec?.linux?.namespaces?.find((ns) => ns.type === "pid");
   return !pidNs || Boolean(pidNs.path);
 }

@@ -50,13 +50,13 @@ const container = new ShimContainer(record, layout, runc, log, (event, params) =
 });
 // The socket of a shim of this container's previous life (a restart) is stale: that shim has exited.
 rmSync(layout.socket, { force: true });
-const { idle } = serveShim(layout.socket, container, clients, { creating: () => clearTimeout(orphanTimer) });
+const { idle } = serveShim(layout.socket, container, clients, { starting: () => clearTimeout(orphanTimer) });
 writeShimRecord(layout, { pid: process.pid, startTime: processStartTime(process.pid) ?? "", protocol: SHIM_PROTOCOL_VERSION });
 log.info("shim ready", { pid: process.pid });
 
-// berthd creates right after the socket is up; a shim nobody drives must not linger.
+// berthd asks for the start right after the socket is up; a shim nobody drives must not linger.
 const orphanTimer = setTimeout(() => {
-  log.warn("no create request before the start timeout; exiting");
+  log.warn("no start request before the start timeout; exiting");
   process.exit(1);
 }, record.startTimeoutMs + 1000);
 

@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "@berth/protocol";
+import { cgroupsOf, readKeyed } from "@berth/sys";
 import { OomWatch } from "./oom.ts";
 
 const dir = mkdtempSync("/tmp/berth-shim-oom-");
@@ -47,4 +48,17 @@ test("a process whose memory cgroup has a kill counter is watched; a gone one is
   await proc.exited;
   expect(OomWatch.start(proc.pid, log, () => {})).toBeUndefined();
   expect(lines.at(-1)).toStartWith("warn no OOM kill counter");
+});
+
+test("the kills before a run are read where runc will put the cgroup: a new one has none; a systemd path is unknown", () => {
+  // This process's own memory cgroup, named absolutely (as a bundle's cgroupsPath names a cgroup that exists).
+  const own = cgroupsOf(process.pid)!;
+  const memory = own.dir("memory")!;
+  const kills = readKeyed(`${memory}/${own.version === 1 ? "memory.oom_control" : "memory.events"}`).oom_kill;
+  expect(kills).toBeNumber();
+  expect(OomWatch.countBefore(memory.slice(own.mountPoint("memory")!.length) || "/", "x")).toBe(kills!);
+  // No cgroupsPath: runc makes <own cgroup>/<id>, which does not exist yet.
+  expect(OomWatch.countBefore(undefined, `berth-oom-test-${process.pid}`)).toBe(0);
+  expect(OomWatch.countBefore("/no/such/berth/cgroup", "x")).toBe(0);
+  expect(OomWatch.countBefore("system.slice:berth:x", "x")).toBeUndefined();
 });

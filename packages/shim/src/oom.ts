@@ -10,6 +10,7 @@
  * teardown removes the cgroup.
  */
 import { existsSync, type FSWatcher, openSync, watch, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Logger } from "@berth/protocol";
 import { cgroupsOf, closeFd, makeEventFd, readKeyed } from "@berth/sys";
 
@@ -22,25 +23,43 @@ export class OomWatch {
   private readonly stops: (() => void)[] = [];
   private wakeups: ReadableStreamDefaultReader<Uint8Array> | undefined;
 
-  /** Counts kills in `counterFile` from now on; `onOom` is told the total of kills at each rise. */
+  /**
+   * Counts kills in `counterFile` above `before` (by default, the kills it holds now); `onOom` is told the total
+   * of kills at each rise.
+   */
   constructor(
     private readonly counterFile: string,
     private readonly log: Logger,
     private readonly onOom: (kills: number) => void,
+    before?: number,
   ) {
-    this.before = readKeyed(counterFile).oom_kill ?? 0;
+    this.before = before ?? readKeyed(counterFile).oom_kill ?? 0;
   }
 
-  /** Watches the memory cgroup of `pid` (the init); undefined, and logged, when it has no kill counter to read. */
-  static start(pid: number, log: Logger, onOom: (kills: number) => void): OomWatch | undefined {
+  /**
+   * The kills already in the memory cgroup runc is about to put container `id` in, read before `runc run`: the
+   * init runs before the watch can start, and a kill in between must still count. 0 when that cgroup does not
+   * exist yet (runc makes it, with no kills); undefined when its place cannot be told (see runcCgroupDir).
+   */
+  static countBefore(cgroupsPath: string | undefined, id: string): number | undefined {
+    const dir = runcCgroupDir("memory", cgroupsPath, id);
+    if (dir === undefined) return undefined;
+    return existsSync(dir) ? readKeyed(counterFileIn(dir, cgroupsOf(process.pid)!.version)).oom_kill ?? 0 : 0;
+  }
+
+  /**
+   * Watches the memory cgroup of `pid` (the init), counting kills above `before` (OomWatch.countBefore; by default
+   * those it holds now); undefined, and logged, when it has no kill counter to read.
+   */
+  static start(pid: number, log: Logger, onOom: (kills: number) => void, before?: number): OomWatch | undefined {
     const cgroups = cgroupsOf(pid);
     const dir = cgroups?.dir("memory");
-    const file = dir && `${dir}/${cgroups!.version === 1 ? "memory.oom_control" : "memory.events"}`;
+    const file = dir && counterFileIn(dir, cgroups!.version);
     if (dir === undefined || file === undefined || readKeyed(file).oom_kill === undefined) {
       log.warn("no OOM kill counter for the container's memory cgroup: OOM kills go unreported", { file });
       return undefined;
     }
-    const watchOom = new OomWatch(file, log, onOom);
+    const watchOom = new OomWatch(file, log, onOom, before);
     try {
       if (cgroups!.version === 1) watchOom.onEventFd(dir, file);
       else watchOom.onInotify(file);
@@ -101,4 +120,25 @@ export class OomWatch {
     const watcher: FSWatcher = watch(file, () => this.check());
     this.stops.push(() => watcher.close());
   }
+}
+
+/** The file with the memory cgroup's kill counter: memory.oom_control on v1, memory.events on v2. */
+function counterFileIn(dir: string, version: 1 | 2): string {
+  return `${dir}/${version === 1 ? "memory.oom_control" : "memory.events"}`;
+}
+
+/**
+ * Where runc's cgroupfs driver (libcontainer/cgroups/fs) puts container `id`'s cgroup for `controller`: an
+ * absolute `cgroupsPath` below the hierarchy's mount point, a relative one (or the id, when the bundle gives
+ * none) below the cgroup of runc's caller, this shim. Undefined for the systemd driver's "slice:prefix:name".
+ */
+function runcCgroupDir(controller: string, cgroupsPath: string | undefined, id: string): string | undefined {
+  if (cgroupsPath?.includes(":")) return undefined;
+  const own = cgroupsOf(process.pid);
+  if (cgroupsPath?.startsWith("/")) {
+    const mount = own?.mountPoint(controller);
+    return mount === undefined ? undefined : join(mount, cgroupsPath);
+  }
+  const parent = own?.dir(controller);
+  return parent === undefined ? undefined : join(parent, cgroupsPath || id);
 }

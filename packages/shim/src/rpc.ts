@@ -7,8 +7,8 @@ import { BerthError, type RpcConnection, serveRpc, type ShimMethods } from "@ber
 import type { ShimContainer } from "./container.ts";
 
 export interface ShimHooks {
-  /** berthd asked for the create: from here the start timeout bounds the shim's own work. */
-  creating(): void;
+  /** berthd asked for the start: from here the start timeout bounds the shim's own work. */
+  starting(): void;
 }
 
 type Handlers = { [M in keyof ShimMethods]: (params: ShimMethods[M]["params"], conn: Connection) => unknown };
@@ -21,11 +21,10 @@ interface Connection extends RpcConnection {
 export function serveShim(path: string, container: ShimContainer, clients: Set<RpcConnection>, hooks: ShimHooks) {
   const init = container.init.lifecycle;
   const handlers: Handlers = {
-    async create() {
-      hooks.creating();
-      return container.create();
+    async start() {
+      hooks.starting();
+      return { change: await init.start() };
     },
-    start: async () => ({ change: await init.start() }),
     exec: ({ pid }) => init.exec(pid),
     async signal({ pid, signal }) {
       await container.member(pid).lifecycle.signal(Number(signal));

@@ -1,8 +1,8 @@
 /**
  * The create pipeline: check the bundle (or plan the one berthd writes: run/bundles.ts), take the id (replacing a
  * stopped container of that id once its cleanup is done, bounded by the start timeout, so an id is reusable right
- * after its exit event), write the record, start the shim, `create` then `start` through it, and answer once its
- * start-container is journaled. A create that fails anywhere leaves nothing: the shim deletes the runtime's
+ * after its exit event), write the record, start the shim, `start` through it (`runc run --detach`), and answer
+ * once its start-container is journaled. A create that fails anywhere leaves nothing: the shim deletes the runtime's
  * container, berthd removes the state dir.
  */
 import { mkdirSync } from "node:fs";
@@ -86,15 +86,14 @@ export async function createContainer(ctx: Context, request: CreateContainer): P
 }
 
 /**
- * On the container's queue, its dir and record written: starts its shim, `create` then `start` through it, and
- * resolves once its start-container is journaled. Used by a create and by a restart (a new life of the init).
+ * On the container's queue, its dir and record written: starts its shim, then its `start` (the runtime's create
+ * and start of the init in one call), and resolves once its start-container is journaled. Used by a create and by a restart (a new life of the init).
  */
 export async function launch(ctx: Context, entry: ContainerEntry): Promise<void> {
   const timeout = ctx.config.startTimeoutMs;
-  const shim = await startShim(ctx.config.shimCommand, entry.layout, timeout, noticesFor(ctx, entry));
+  const shim = await ctx.metrics.time("create", () => startShim(ctx.config.shimCommand, entry.layout, timeout, noticesFor(ctx, entry)));
   adoptShim(ctx, entry, shim);
-  const { systemPid } = await ctx.metrics.time("create", () => shim.call("create"));
-  entry.watchInit(systemPid);
+  // The start-container change carries the init's pid: the relay applies it (ContainerEntry.watchInit).
   const { change } = await ctx.metrics.time("start", () => shim.call("start"));
   await ctx.relay.published(entry, change, timeout);
 }

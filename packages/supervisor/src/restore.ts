@@ -6,7 +6,7 @@
  *
  *   shim alive (and speaking berthd's protocol)   reconnected; every change after the last journaled one is
  *                                                 relayed (exits that happened while berthd was down come out once)
- *   shim alive, init created, never started       deleted through the shim; no events; the dir goes
+ *   shim alive, its start never recorded          killed, the runtime's container deleted; no events; the dir goes
  *   shim gone or unreachable                      shims.ts's onShimGone: the changes it recorded are relayed; a
  *                                                 container without its init's exit is killed (thawed first): 137
  *   stopped and cleaned                           kept as a stopped container, nothing to do
@@ -85,10 +85,10 @@ async function reconnect(ctx: Context, entry: ContainerEntry, shimPids: number[]
         mirrorPids(entry, state);
         ctx.relay.offer(entry, (await shim.call("changes", { after: entry.lastRelayed })).changes);
         if (state.processes.find((p) => p.pid === "init")?.state === "created") {
-          // berthd died between create and start (its start may still hang): nobody was told it runs, so it
+          // berthd died during the start (the runtime's run may still hang): nobody was told it runs, so it
           // goes with no events, as after a dead shim that never recorded a start.
-          logger.warn("container was created but never started; removing it", { container: entry.id });
-          throw new Error("created but never started");
+          logger.warn("container's start was never recorded; removing it", { container: entry.id });
+          throw new Error("start never recorded");
         }
         adoptShim(ctx, entry, shim);
         adopted = true;

@@ -47,7 +47,7 @@ describe("cgroup v1", () => {
       "hugetlb.2MB.limit_in_bytes": "9223372036854771712\n",
     }),
   };
-  const cgroups: Cgroups = { version: 1, dir: (c) => dirs[c] };
+  const cgroups: Cgroups = { version: 1, dir: (c) => dirs[c], mountPoint: () => undefined };
 
   test("reads each controller's files, in nanoseconds and bytes, leaving out unlimited limits", () => {
     const s = readStats(cgroups);
@@ -77,7 +77,7 @@ describe("cgroup v1", () => {
   });
 
   test("controllers that are not mounted read as zero and empty", () => {
-    const s = readStats({ version: 1, dir: () => undefined });
+    const s = readStats({ version: 1, dir: () => undefined, mountPoint: () => undefined });
     expect(s.cpu.usage).toEqual({ total: 0, perCpu: [], user: 0, system: 0 });
     expect(s.memory.usage).toEqual({ usage: 0, max: 0, failcnt: 0 });
     expect(s.hugetlb).toEqual({});
@@ -102,7 +102,7 @@ describe("cgroup v2", () => {
   });
 
   test("reads the unified dir; swap counts memory plus swap as on v1", () => {
-    const s = readStats({ version: 2, dir: () => dir });
+    const s = readStats({ version: 2, dir: () => dir, mountPoint: () => undefined });
     expect(s.cpu).toEqual({
       usage: { total: 3_000_000, perCpu: [], user: 2_000_000, system: 1_000_000 },
       throttling: { periods: 5, throttledPeriods: 1, throttledTime: 40_000 },

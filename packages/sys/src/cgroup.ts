@@ -11,6 +11,8 @@ export interface Cgroups {
   version: 1 | 2;
   /** The dir holding `controller`'s files (e.g. "memory"), or undefined when that controller is not mounted. */
   dir(controller: string): string | undefined;
+  /** Where `controller`'s hierarchy (v1) or the unified one (v2) is mounted, or undefined when it is not. */
+  mountPoint(controller: string): string | undefined;
 }
 
 interface Mount {
@@ -45,8 +47,10 @@ export function parseCgroups(membership: string, mountinfo: string): Cgroups {
     const inside = mount.root !== "/" && path.startsWith(mount.root) ? path.slice(mount.root.length) : path;
     return mount.point + (inside === "/" ? "" : inside);
   };
-  if (v1.size > 0) return { version: 1, dir: (controller) => at(mounts.v1.get(controller), v1.get(controller)) };
-  return { version: 2, dir: () => at(mounts.unified, unified) };
+  if (v1.size > 0) {
+    return { version: 1, dir: (controller) => at(mounts.v1.get(controller), v1.get(controller)), mountPoint: (controller) => mounts.v1.get(controller)?.point };
+  }
+  return { version: 2, dir: () => at(mounts.unified, unified), mountPoint: () => mounts.unified?.point };
 }
 
 /** cgroup mounts from mountinfo: "id parent dev root point options [optional...] - fstype source super-options". */

@@ -151,6 +151,11 @@ export class ShimContainer {
       start: async () => {
         await this.run(process);
         const change = recorded("start-container");
+        // What the shim holds once its container runs (BENCHMARKS.md reads it): RSS and Bun's heap, in bytes.
+        const memory = globalThis.process.memoryUsage();
+        this.log.info("init running", {
+          systemPid: process.systemPid, rssBytes: memory.rss, heapBytes: memory.heapUsed, heapCapacityBytes: memory.heapTotal, externalBytes: memory.external,
+        });
         // An OOM kill seen while the start was still running comes right after the start: never before it.
         this.startRecorded = true;
         if (this.oomSeen) this.recordOom();

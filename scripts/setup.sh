@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs whatever is missing for Berth on Debian (Bun, runc, busybox-static, skopeo and umoci for images, the npm
-# packages), builds the shim binary, the dashboard's assets (dist/ui) and the busybox rootfs with a demo bundle.
+# packages), builds the shim binary, berthd's bundle (dist/berthd.js), the dashboard's assets (dist/ui) and the busybox rootfs with a demo bundle.
 # Idempotent: a second run does only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,5 +24,6 @@ fi
 
 bun install --frozen-lockfile >/dev/null
 bun run --silent build:shim >/dev/null
+bun run --silent build:berthd >/dev/null
 bun run --silent build:ui >/dev/null
 bun scripts/bundle.ts demo >/dev/null

@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 echo "berthd: demo bundle at $PWD/dist/bundles/demo"
-exec bun run berthd "$@"
+# The bundle setup just built (dist/berthd.js): the same code as `bun run berthd`, in one file.
+exec bun dist/berthd.js "$@"

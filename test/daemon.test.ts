@@ -146,3 +146,22 @@ test("--stop-containers-on-exit: SIGTERM stops every container (SIGTERM, then SI
     await own.cleanup();
   }
 });
+
+test("the bundle setup builds (dist/berthd.js) is the same berthd: version, a container's life, Swagger UI, the dashboard", async () => {
+  const own = await Daemon.start({ entry: join(REPO, "dist/berthd.js") });
+  try {
+    const revision = Bun.spawnSync(["git", "-C", REPO, "rev-parse", "--short", "HEAD"]).stdout.toString().trim();
+    expect((await own.json<{ revision: string }>("GET", "/v1/version")).body.revision).toBe(revision);
+    const id = uid("bundled");
+    const events = own.events(`id=${id}`);
+    await events.ready;
+    expect((await own.create(id, bundle(["sh", "-c", "exit 3"]))).status).toBe("running");
+    expect((await events.until((i) => i.data.type === "exit")).at(-1)!.data).toMatchObject({ id, pid: "init", status: 3 });
+    events.close();
+    // The paths it finds from its own place in dist/ (InstallLayout): swagger-ui-dist's assets and dist/ui.
+    expect((await own.fetch("/swagger/assets/swagger-ui-bundle.js")).status).toBe(200);
+    expect(await (await own.fetch("/ui/")).text()).toContain("/ui/");
+  } finally {
+    await own.cleanup();
+  }
+});

@@ -19,6 +19,8 @@ export interface DaemonOptions {
   stateDir?: string;
   /** Variables added to berthd's environment. */
   env?: Record<string, string>;
+  /** What bun runs: berthd's source (the default) or its bundle, dist/berthd.js. */
+  entry?: string;
 }
 
 export class Daemon {
@@ -26,7 +28,12 @@ export class Daemon {
   tcpUrl = "";
   private stderrLines: string[] = [];
 
-  constructor(readonly stateDir: string, private readonly extraArgs: string[], private readonly env: Record<string, string> = {}) {}
+  constructor(
+    readonly stateDir: string,
+    private readonly extraArgs: string[],
+    private readonly env: Record<string, string> = {},
+    private readonly entry = join(REPO, "packages/berthd/src/main.ts"),
+  ) {}
 
   get socket(): string {
     return join(this.stateDir, "berth.sock");
@@ -34,7 +41,7 @@ export class Daemon {
 
   static async start(options: DaemonOptions = {}): Promise<Daemon> {
     const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), "bt-"));
-    const daemon = new Daemon(stateDir, options.args ?? [], options.env);
+    const daemon = new Daemon(stateDir, options.args ?? [], options.env, options.entry);
     await daemon.launch();
     return daemon;
   }
@@ -42,7 +49,7 @@ export class Daemon {
   /** Starts berthd on this state dir and waits until it listens. */
   async launch(): Promise<void> {
     this.stderrLines = [];
-    this.proc = Bun.spawn([process.execPath, join(REPO, "packages/berthd/src/main.ts"),
+    this.proc = Bun.spawn([process.execPath, this.entry,
       "--state-dir", this.stateDir, "--listen", `unix://${this.socket}`, "--listen", "tcp://127.0.0.1:0", ...this.extraArgs], {
       stdin: "ignore", stdout: "pipe", stderr: "pipe", env: { ...process.env, ...this.env },
     });

@@ -5,22 +5,20 @@
 // First: Elysia reads NODE_ENV when it loads (production.ts says why).
 import "./production.ts";
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { attachHandlers, createApp, listen, loadOrCreateToken, parseListenAddress, Sessions } from "@berth/api";
-import { writeFileDurable } from "@berth/state";
+import { InstallLayout, writeFileDurable } from "@berth/state";
 import { createLogger, Supervisor } from "@berth/supervisor";
-import { UI_DIST } from "@berth/ui";
 import { installReaper } from "@berth/sys";
 import { parseFlags, USAGE } from "./flags.ts";
 import { restoreWithStatus, systemdNotifier } from "./systemd.ts";
 import { versionInfo } from "./version.ts";
 
-const REPO = resolve(import.meta.dir, "../../..");
+// From the source tree or from dist/berthd.js alike (InstallLayout.of).
+const install = InstallLayout.of(import.meta.dir);
 
 function shimCommand(explicit?: string): string[] {
   if (explicit) return [explicit];
-  const compiled = `${REPO}/dist/berth-shim`;
-  return existsSync(compiled) ? [compiled] : [process.execPath, `${REPO}/packages/shim/src/main.ts`];
+  return existsSync(install.shimBinary) ? [install.shimBinary] : [process.execPath, install.shimSource];
 }
 
 let flags;
@@ -49,10 +47,10 @@ try {
     logger,
   });
   const token = loadOrCreateToken(flags.tokenFile);
-  const version = versionInfo(flags.runtime);
+  const version = versionInfo(install, flags.runtime);
   supervisor.metrics.buildInfo(version);
   const sessions = new Sessions(token);
-  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes, demoBundle: flags.demoBundle ?? `${REPO}/dist/bundles/demo`, sessions, uiDir: UI_DIST });
+  const app = createApp(supervisor, { version, maxBodyBytes: flags.maxBodyBytes, demoBundle: flags.demoBundle ?? install.demoBundle, sessions, uiDir: install.uiDir });
   const tls = flags.tlsCert && flags.tlsKey ? { cert: flags.tlsCert, key: flags.tlsKey } : undefined;
   const handlers = { fetch: app.fetch, attach: attachHandlers(supervisor) };
   const servers = await Promise.all(addresses.map((a) => listen(a, handlers, { token, sessions, ...(tls ? { tls } : {}) })));

@@ -30,7 +30,54 @@
  *     bundle/rootfs/                      an image container's root: its overlay is mounted here
  *     overlay/upper/, overlay/work/       the overlay's writable layer and work dir (what the container changed)
  */
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/**
+ * The paths of a Berth install (a checkout set up by scripts/setup.sh), from its root:
+ *
+ *   package.json                          the version berthd reports
+ *   dist/berthd.js                        berthd bundled into one file (`bun run build:berthd`)
+ *   dist/berth-shim                       the compiled shim (`bun run build:shim`)
+ *   packages/shim/src/main.ts             the shim's source, run under bun when there is no compiled shim
+ *   dist/ui/                              the dashboard's assets (`bun run build:ui`)
+ *   dist/bundles/demo/                    the demo bundle Swagger UI's create example names
+ */
+export class InstallLayout {
+  constructor(readonly root: string) {}
+
+  /**
+   * The install a module belongs to, from the module's own dir (`import.meta.dir`): the nearest dir up whose
+   * package.json is Berth's. The same call works in the source tree (packages/<name>/src) and in a bundle
+   * (dist/berthd.js), where every module's import.meta.dir is the bundle's. Throws when there is none.
+   */
+  static of(moduleDir: string): InstallLayout {
+    for (let dir = moduleDir; ; dir = dirname(dir)) {
+      const manifest = join(dir, "package.json");
+      if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "berth") return new InstallLayout(dir);
+      if (dirname(dir) === dir) throw new Error(`no Berth install (a package.json named "berth") above ${moduleDir}`);
+    }
+  }
+
+  get packageJson(): string {
+    return join(this.root, "package.json");
+  }
+  get berthdBundle(): string {
+    return join(this.root, "dist", "berthd.js");
+  }
+  get shimBinary(): string {
+    return join(this.root, "dist", "berth-shim");
+  }
+  get shimSource(): string {
+    return join(this.root, "packages", "shim", "src", "main.ts");
+  }
+  get uiDir(): string {
+    return join(this.root, "dist", "ui");
+  }
+  get demoBundle(): string {
+    return join(this.root, "dist", "bundles", "demo");
+  }
+}
 
 /** The rotated file of a captured log (`<pid>.log.1`), or of its time index: the one place the name is built. */
 export function rotatedLog(logPath: string): string {

@@ -5,9 +5,10 @@
  */
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { InstallLayout } from "@berth/state";
 
 /** The directory berthd serves the dashboard from, as setup builds it. */
-export const UI_DIST = resolve(import.meta.dir, "../../../dist/ui");
+export const UI_DIST = InstallLayout.of(import.meta.dir).uiDir;
 
 /** Builds the dashboard into `outdir`, replacing what was there; throws with the bundler's messages on failure. */
 export async function buildUi(outdir = UI_DIST): Promise<string[]> {

@@ -75,6 +75,22 @@ test("a listener hears a child's fork (from this process) and the child's exit, 
   }
 });
 
+test("a listener left undrained while many processes come and go says events were lost, then goes on", async () => {
+  const listener = ProcEventListener.open();
+  try {
+    const { seen, sink } = recorder();
+    // 2000 forks and exits: far more than the socket's default buffer holds (a few hundred events).
+    await Bun.spawn(["sh", "-c", "i=0; while [ $i -lt 1000 ]; do /bin/true; i=$((i+1)); done"]).exited;
+    expect(listener.drain(sink)).toBe(false);
+    const child = Bun.spawn(["true"]);
+    await child.exited;
+    expect(listener.drain(sink)).toBe(true);
+    expect(seen).toContain(`exit ${child.pid}`);
+  } finally {
+    listener.close();
+  }
+});
+
 test("outside the initial pid namespace the kernel does not answer, and open says so", async () => {
   const script = `import { ProcEventListener } from ${JSON.stringify(`${import.meta.dir}/proc-events.ts`)};
 try { ProcEventListener.open(); console.log("opened"); } catch (err) { console.log(String(err)); }`;

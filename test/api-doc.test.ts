@@ -36,7 +36,11 @@ async function openApi(): Promise<OpenApi> {
   });
   const version = { version: "0.0.0", major: 0, minor: 0, patch: 0, revision: "test", runtime: "runc" };
   const app = createApp(supervisor, { version, demoBundle: "/demo", sessions: new Sessions("token"), uiDir: stateDir });
-  return (await app.handle(new Request("http://localhost/swagger/json"))).json() as Promise<OpenApi>;
+  try {
+    return await (await app.handle(new Request("http://localhost/swagger/json"))).json() as OpenApi;
+  } finally {
+    supervisor.close();
+  }
 }
 
 /** Property names of every schema in `node`, at any depth, with where each was found. */

@@ -42,6 +42,10 @@ describe("exits", () => {
     expect(listed).toMatchObject({ bundlePath: path, status: "running", labels: ["team=core"], runtime: "runc" });
     expect(listed.pids).toContain(init.systemPid);
     expect((await d.json<Container>("GET", `/v1/containers/${id}`)).body.pids).toContain(init.systemPid);
+    // The listing (kept serialized) says what the container's own GET says, with the same content type.
+    const [many, one] = [await d.fetch("/v1/containers"), await d.fetch(`/v1/containers/${id}`)];
+    expect(many.headers.get("content-type")).toBe(one.headers.get("content-type")!);
+    expect(((await many.json()) as Container[]).find((c) => c.id === id)).toEqual((await one.json()) as Container);
     const state = await d.json<{ containers: Container[]; machine: { cpus: number; memory: number } }>("GET", "/v1/state");
     expect(state.body.containers.map((c) => c.id)).toContain(id);
     expect(state.body.machine.cpus).toBeGreaterThan(0);
@@ -213,18 +217,57 @@ describe("bad requests", () => {
 });
 
 describe("pids", () => {
+  /** The container's cgroup.procs as the kernel lists them, and its pids as the listing and the container's GET say. */
+  function views(id: string, init: number) {
+    const procs = `/sys/fs/cgroup/pids/${readFileSync(`/proc/${init}/cgroup`, "utf8").match(/pids:(.*)/)![1]}/cgroup.procs`;
+    const kernel = () => readFileSync(procs, "utf8").split("\n").filter(Boolean).map(Number).sort((a, b) => a - b);
+    const listed = async () => (await d.json<Container[]>("GET", "/v1/containers")).body.find((x) => x.id === id)!.pids;
+    const got = async () => (await d.json<Container>("GET", `/v1/containers/${id}`)).body.pids;
+    return { kernel, listed, got };
+  }
+
+  /** Resolves once `file` holds `text`. */
+  async function untilWritten(file: string, text: string): Promise<void> {
+    while (!readFileSync(file, "utf8").includes(text)) await Bun.sleep(5);
+  }
+
+  test("a container's pids stay exact as its init forks a child that stays, and as that child exits", async () => {
+    const id = uid();
+    const out = join(mkdtempSync(join(tmpdir(), "bp-")), "out");
+    writeFileSync(out, "");
+    // Each SIGUSR1 makes the init fork a sleep; the first sleep keeps `wait` waiting.
+    const script = "trap 'sleep 1000 & echo forked' USR1; sleep 1000 & echo ready; while :; do wait; done";
+    const c = await d.create(id, bundle(["sh", "-c", script]), { stdout: out });
+    const init = c.processes[0]!.systemPid;
+    const { kernel, listed, got } = views(id, init);
+    await untilWritten(out, "ready");
+    expect(await listed()).toEqual(kernel());
+    expect((await listed()).length).toBe(2);
+    const before = kernel();
+    await d.signal(id, "SIGUSR1");
+    await untilWritten(out, "forked");
+    const child = kernel().find((p) => !before.includes(p))!;
+    expect(await listed()).toEqual(kernel());
+    expect(await listed()).toContain(child);
+    expect(await got()).toEqual(kernel());
+    process.kill(child, "SIGKILL");
+    while (kernel().includes(child)) await Bun.sleep(5);
+    expect(await listed()).toEqual(kernel());
+    expect(await got()).not.toContain(child);
+    expect((await listed()).length).toBe(2);
+    await d.signal(id, "SIGKILL");
+  });
+
   test("a container's pids stay exact as processes inside it fork and exit, read from its cgroup at each request", async () => {
     const id = uid();
     const c = await d.create(id, bundle(["sleep", "1000"]));
-    const procs = `/sys/fs/cgroup/pids/${readFileSync(`/proc/${c.processes[0]!.systemPid}/cgroup`, "utf8").match(/pids:(.*)/)![1]}/cgroup.procs`;
-    const kernel = () => readFileSync(procs, "utf8").split("\n").filter(Boolean).map(Number).sort((a, b) => a - b);
-    const listed = async () => (await d.json<Container[]>("GET", "/v1/containers")).body.find((x) => x.id === id)!.pids;
+    const { kernel, listed } = views(id, c.processes[0]!.systemPid);
     expect(await listed()).toEqual([c.processes[0]!.systemPid]);
     // A shell that forks a child: three processes.
     const out = join(mkdtempSync(join(tmpdir(), "bp-")), "out");
     writeFileSync(out, "");
     expect((await d.json("POST", `/v1/containers/${id}/processes`, { pid: "forker", args: ["sh", "-c", "sleep 1000 & echo forked; wait"], stdout: out })).status).toBe(201);
-    while (!readFileSync(out, "utf8").includes("forked")) await Bun.sleep(5);
+    await untilWritten(out, "forked");
     expect((await listed()).length).toBe(3);
     expect(await listed()).toEqual(kernel());
     // The child dies; then the shell: each time the listing follows the kernel's.

@@ -66,6 +66,7 @@ try {
       logger.info("stopping; containers keep running", { signal });
     }
     for (const s of servers) s.stop(true);
+    supervisor.close();
     process.exit(0);
   };
   process.on("SIGUSR1", () => {

@@ -4,7 +4,7 @@ import { cgroupsOf } from "@berth/sys";
 
 /**
  * Every process of a container, exact at each read: its cgroup.procs (pids controller on v1, unified on v2), read
- * anew each time. (Held open and read again from offset 0 it would cost a fifth, but cgroup v1 does not
+ * anew each time (pids.ts decides when a read is needed). (Held open and read again from offset 0 it would cost a fifth, but cgroup v1 does not
  * regenerate it on a rewind: the second read of an open cgroup.procs is empty.)
  */
 export class PidsReader {

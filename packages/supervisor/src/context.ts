@@ -1,5 +1,5 @@
 /**
- * What berthd's parts share: the config, the layout, the registry, the event relay, metrics, and the runtime for
+ * What berthd's parts share: the config, the layout, the registry, the pid tracker, the event relay, metrics, and the runtime for
  * a container (used only to clean up after a dead shim or a failed delete: the shim makes every other call).
  * Each part (create.ts, shims.ts, restore.ts, operations.ts, processes.ts, checkpoints.ts) takes this, never the
  * Supervisor facade, so no part reaches into another.
@@ -9,6 +9,7 @@ import { Runc } from "@berth/runtime";
 import type { ContainerLayout, StateLayout } from "@berth/state";
 import { spawn } from "@berth/sys";
 import type { Metrics } from "./metrics.ts";
+import type { PidTracker } from "./pids.ts";
 import type { Registry } from "./registry.ts";
 import type { EventRelay } from "./relay.ts";
 import type { Bundles } from "./run/bundles.ts";
@@ -35,6 +36,8 @@ export interface Context {
   readonly config: SupervisorConfig;
   readonly layout: StateLayout;
   readonly registry: Registry;
+  /** Keeps each running container's pids (pids.ts); a ContainerEntry is made with it. */
+  readonly pids: PidTracker;
   readonly relay: EventRelay;
   readonly metrics: Metrics;
   /** Bundles berthd writes for creates with rootfs or image, and the image store (run/bundles.ts). */

@@ -57,7 +57,7 @@ export async function createContainer(ctx: Context, request: CreateContainer): P
     ...(request.autoRemove ? { autoRemove: true } : {}),
     ...(restore ? { restore } : {}),
   };
-  const entry = new ContainerEntry(record, ctx.layout.container(id));
+  const entry = new ContainerEntry(record, ctx.layout.container(id), ctx.pids);
   ctx.registry.add(entry);
   return entry.queue.run(async () => {
     try {

@@ -1,5 +1,6 @@
 /**
- * Execs: an exec as berthd tracks it, and the OCI process spec built for `runc exec` from an AddProcess request.
+ * Execs: an exec as berthd tracks it, a container's execs by id, and the OCI process spec built for `runc exec`
+ * from an AddProcess request.
  * Where the request is silent the exec behaves like the container's own process: it gets the init's
  * environment, capabilities and rlimits from the bundle (containerd 0.2 gave it none, so it had no PATH).
  */
@@ -9,21 +10,46 @@ import type { OciProcess, ProcessRecord } from "@berth/state";
 
 export class ExecEntry {
   /** relay: the state its shim reported; "created" until its start-process is journaled. */
-  state: ProcessState = "created";
-  systemPid = 0;
-  exitStatus: number | undefined;
+  private _state: ProcessState = "created";
+  private _systemPid = 0;
+  private _exitStatus: number | undefined;
+  /** Told of every change of what toApi shows: its container's `touch` (set by Execs). */
+  changed: () => void = () => {};
   /** relay: the exec as it was when its start was journaled: what the exec's POST answers. */
   asStarted: Process | undefined;
   /** Resolves with the exit status once the exec's exit is journaled. */
   readonly exited: Promise<number>;
   private resolveExited!: (status: number) => void;
 
-  constructor(readonly record: ProcessRecord) {
+  /** @param record the exec as asked for (its process.json): never changed. */
+  constructor(readonly record: Readonly<ProcessRecord>) {
     this.exited = new Promise((resolve) => (this.resolveExited = resolve));
   }
 
   get pid(): string {
     return this.record.pid;
+  }
+
+  get state(): ProcessState {
+    return this._state;
+  }
+  set state(state: ProcessState) {
+    this._state = state;
+    this.changed();
+  }
+  get systemPid(): number {
+    return this._systemPid;
+  }
+  set systemPid(pid: number) {
+    this._systemPid = pid;
+    this.changed();
+  }
+  get exitStatus(): number | undefined {
+    return this._exitStatus;
+  }
+  set exitStatus(status: number | undefined) {
+    this._exitStatus = status;
+    this.changed();
   }
 
   /** Shown once its start is journaled. */
@@ -61,6 +87,31 @@ export class ExecEntry {
       status: processStatus(this.state),
       ...(this.exitStatus === undefined ? {} : { exitStatus: this.exitStatus }),
     };
+  }
+}
+
+/** A container's execs by id: adding or removing one, and every change of one, is a change of the container (`changed`). */
+export class Execs extends Map<string, ExecEntry> {
+  constructor(private readonly changed: () => void) {
+    super();
+  }
+
+  override set(pid: string, exec: ExecEntry): this {
+    exec.changed = this.changed;
+    super.set(pid, exec);
+    this.changed();
+    return this;
+  }
+
+  override delete(pid: string): boolean {
+    const had = super.delete(pid);
+    if (had) this.changed();
+    return had;
+  }
+
+  override clear(): void {
+    super.clear();
+    this.changed();
   }
 }
 

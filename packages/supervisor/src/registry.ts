@@ -3,6 +3,9 @@
  * stopped ones too with `all`), removes them (their state dir renamed into the trash at once, so the id is free,
  * and removed in the background) and keeps at most `retainStopped` stopped containers (API.md's
  * `--retain-stopped`), pushing out the oldest exit first. Nothing here talks to a shim or the runtime.
+ *
+ * The listing as JSON (listJson) is the containers' kept texts (ContainerEntry.json) joined, kept itself while
+ * each of them is the same text: a listing where nothing changed costs a walk of the containers.
  */
 import { renameSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
@@ -15,6 +18,10 @@ import { unmountRootfs } from "./images/overlay.ts";
 export class Registry {
   private readonly containers = new Map<string, ContainerEntry>();
   private trashed = 0;
+  /** Every container sorted by id; undefined after an add or a remove. */
+  private sorted: ContainerEntry[] | undefined;
+  /** The last listJson of each kind (all or not): its containers' texts and their join. */
+  private readonly kept = new Map<boolean, { parts: string[]; text: string }>();
 
   constructor(private readonly layout: StateLayout, private readonly retainStopped: number, private readonly logger: Logger) {}
 
@@ -36,15 +43,28 @@ export class Registry {
 
   /** Sorted by id: running and paused containers, and with `all` the stopped ones too (API.md). */
   list(all = false): Container[] {
-    return this.all()
-      .filter((c) => c.visible && (all || c.live))
-      .sort((a, b) => (a.id < b.id ? -1 : 1))
-      .map((c) => c.toApi());
+    return this.listed(all).map((c) => c.toApi());
+  }
+
+  /** `JSON.stringify(list(all))`, from the containers' kept texts. */
+  listJson(all = false): string {
+    const parts = this.listed(all).map((c) => c.json());
+    const kept = this.kept.get(all);
+    if (kept && kept.parts.length === parts.length && kept.parts.every((p, i) => p === parts[i])) return kept.text;
+    const text = `[${parts.join(",")}]`;
+    this.kept.set(all, { parts, text });
+    return text;
+  }
+
+  private listed(all: boolean): ContainerEntry[] {
+    this.sorted ??= this.all().sort((a, b) => (a.id < b.id ? -1 : 1));
+    return this.sorted.filter((c) => c.visible && (all || c.live));
   }
 
   /** Takes `entry` under its id; a previous container of that id is dropped from the map (see remove). */
   add(entry: ContainerEntry): void {
     this.containers.set(entry.id, entry);
+    this.sorted = undefined;
   }
 
   /**
@@ -56,6 +76,7 @@ export class Registry {
     entry.removed = true;
     entry.unwatch();
     if (this.containers.get(entry.id) === entry) this.containers.delete(entry.id);
+    this.sorted = undefined;
     if (options.keepDir) return;
     unmountRootfs(entry.layout); // never move or remove a dir with a mounted root in it
     const trash = join(this.layout.trashDir, `${entry.id}.${++this.trashed}`);

@@ -50,7 +50,7 @@ function rebuild(ctx: Context, name: string): ContainerEntry {
   const layout = ctx.layout.container(name);
   const record = readContainerRecord(layout);
   const readable = record !== undefined && record.id === name;
-  const entry = new ContainerEntry(readable ? record : standIn(name, layout, ctx.config), layout);
+  const entry = new ContainerEntry(readable ? record : standIn(name, layout, ctx.config), layout, ctx.pids);
   for (const r of readProcessRecords(layout)) entry.execs.set(r.pid, new ExecEntry(r));
   entry.lastRelayed = ctx.relay.resumePoint(entry);
   // A stand-in is not listed: it stays "created" until its exit is relayed, and then it goes.

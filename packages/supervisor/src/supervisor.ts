@@ -18,6 +18,7 @@ import { Journal } from "./journal.ts";
 import { machineInfo } from "./machine.ts";
 import { type ContainerUsage, Metrics } from "./metrics.ts";
 import { ContainerOperations } from "./operations.ts";
+import { PidTracker } from "./pids.ts";
 import { Processes } from "./processes.ts";
 import { Registry } from "./registry.ts";
 import { EventRelay } from "./relay.ts";
@@ -39,6 +40,7 @@ export class Supervisor {
   readonly bundles: Bundles;
   private readonly ctx: Context;
   private readonly restarts: Restarts;
+  private readonly pids: PidTracker;
   private restoring: Promise<void> | undefined;
 
   constructor(readonly config: SupervisorConfig) {
@@ -75,7 +77,8 @@ export class Supervisor {
     });
     // An image is in use while any container of the registry (stopped ones too) was made from it.
     this.bundles = new Bundles(this.layout, (digest) => this.registry.all().filter((c) => c.record.image?.digest === digest).map((c) => c.id));
-    this.ctx = { config, layout: this.layout, registry: this.registry, relay, metrics: this.metrics, bundles: this.bundles };
+    this.pids = new PidTracker(config.logger);
+    this.ctx = { config, layout: this.layout, registry: this.registry, pids: this.pids, relay, metrics: this.metrics, bundles: this.bundles };
     this.restarts = new Restarts(this.ctx);
     this.operations = new ContainerOperations(this.ctx, this.restarts);
     this.processes = new Processes(this.ctx);
@@ -85,6 +88,11 @@ export class Supervisor {
   /** GET /v1/containers: running and paused; with `all` stopped ones too. */
   list(all = false): Container[] {
     return this.registry.list(all);
+  }
+
+  /** list(all) as JSON text: what GET /v1/containers answers. */
+  listJson(all = false): string {
+    return this.registry.listJson(all);
   }
 
   get(id: string): Container {
@@ -136,6 +144,11 @@ export class Supervisor {
       }
     };
     await Promise.all(live.map(stop));
+  }
+
+  /** Releases what berthd holds open of the kernel (the process events socket); containers are not touched. */
+  close(): void {
+    this.pids.close();
   }
 
   /** cpu, memory and pids of every live container, from its cgroups. */

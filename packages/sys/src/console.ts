@@ -5,15 +5,9 @@
  * Buffers shared with C live only for the duration of one call and belong to this module.
  */
 import { ptr } from "bun:ffi";
-import { check, errno, libc, SysError } from "./libc.ts";
+import { check, EAGAIN, errno, libc, SysError } from "./libc.ts";
+import { AF_UNIX, SCM_RIGHTS, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET } from "./socket.ts";
 
-const AF_UNIX = 1;
-const SOCK_STREAM = 1;
-const SOCK_NONBLOCK = 0o4000;
-const SOCK_CLOEXEC = 0o2000000;
-const SOL_SOCKET = 1;
-const SCM_RIGHTS = 1;
-const EAGAIN = 11;
 const TIOCSWINSZ = 0x5414;
 const SUN_PATH_MAX = 107;
 

@@ -7,11 +7,8 @@
  */
 import { ptr } from "bun:ffi";
 import { check, libc, SysError } from "./libc.ts";
+import { AF_UNIX, MSG_NOSIGNAL, SOCK_CLOEXEC, SOCK_DGRAM } from "./socket.ts";
 
-const AF_UNIX = 1;
-const SOCK_DGRAM = 2;
-const SOCK_CLOEXEC = 0o2000000;
-const MSG_NOSIGNAL = 0x4000;
 const SUN_PATH_MAX = 108;
 const ENAMETOOLONG = 36;
 

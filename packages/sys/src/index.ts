@@ -15,3 +15,4 @@ export { sendDatagram } from "./datagram.ts";
 export { installReaper, spawn, waitFor } from "./reaper.ts";
 export { mountFilesystem, mountPoints, unmount } from "./mount.ts";
 export { type TaskExit, TaskstatsListener } from "./taskstats.ts";
+export { parseProcEvents, type ProcEventSink, ProcEventListener } from "./proc-events.ts";

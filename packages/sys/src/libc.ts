@@ -37,6 +37,8 @@ const ERRNO_NAMES: Record<number, string> = {
 };
 
 export const EINTR = 4;
+export const EAGAIN = 11;
+export const ENOBUFS = 105;
 
 export function errno(): number {
   return read.i32(libc.__errno_location()!, 0);

@@ -7,20 +7,10 @@
  * CPU time is the scheduler's own sum (`se.sum_exec_runtime`, reported as cpu_run_virtual_total whether or not
  * delay accounting is on), in nanoseconds; the tick-sampled ac_utime/ac_stime are too coarse for short processes.
  */
-import { ptr } from "bun:ffi";
-import { check, errno, libc, SysError } from "./libc.ts";
+import { ENOBUFS, libc, SysError } from "./libc.ts";
+import { align4, NLM_F_REQUEST, NLMSG_ERROR, openNetlink, receiveNetlink, sendNetlink } from "./netlink.ts";
 
-const AF_NETLINK = 16;
-const SOCK_RAW = 3;
-const SOCK_CLOEXEC = 0o2000000;
 const NETLINK_GENERIC = 16;
-const SOL_SOCKET = 1;
-const SO_RCVBUFFORCE = 33;
-const ENOBUFS = 105;
-const EINTR = 4;
-
-const NLMSG_ERROR = 2;
-const NLM_F_REQUEST = 1;
 const GENL_ID_CTRL = 0x10;
 const CTRL_CMD_GETFAMILY = 3;
 const CTRL_ATTR_FAMILY_ID = 1;
@@ -48,8 +38,6 @@ export interface TaskExit {
   /** CPU time the thread used over its life, nanoseconds. */
   cpuNs: number;
 }
-
-const align4 = (n: number) => (n + 3) & ~3;
 
 /** A netlink message: header, generic netlink header (cmd, version 1), then attributes. */
 function message(type: number, cmd: number, attrs: [number, Uint8Array][]): Buffer {
@@ -94,12 +82,7 @@ export class TaskstatsListener {
    * when the kernel has no taskstats (CONFIG_TASKSTATS) or the registration is refused.
    */
   static open(cpus: string, receiveBufferBytes = 32 << 20): TaskstatsListener {
-    const fd = check("socket", "AF_NETLINK", () => libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC));
-    const size = new Int32Array([receiveBufferBytes]);
-    check("setsockopt", "SO_RCVBUFFORCE", () => libc.setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, ptr(size), 4));
-    const addr = new Uint8Array(12);
-    addr[0] = AF_NETLINK;
-    check("bind", "netlink", () => libc.bind(fd, ptr(addr), addr.length));
+    const fd = openNetlink(NETLINK_GENERIC, "taskstats", { receiveBufferBytes });
     const listener = new TaskstatsListener(fd, 0);
     const family = listener.resolveFamily();
     const registered = new TaskstatsListener(fd, family);
@@ -108,7 +91,7 @@ export class TaskstatsListener {
   }
 
   private request(msg: Buffer): void {
-    if (Number(libc.sendto(this.fd, ptr(msg), msg.length, 0, null, 0)) < 0) throw new SysError("sendto", errno(), "taskstats");
+    sendNetlink(this.fd, msg, "taskstats");
   }
 
   private resolveFamily(): number {
@@ -131,11 +114,9 @@ export class TaskstatsListener {
   /** One datagram into the buffer; its length. Counts drops (ENOBUFS) and goes on. */
   private receive(): number {
     for (;;) {
-      const n = Number(libc.recv(this.fd, ptr(this.buf), this.buf.length, 0));
+      const n = receiveNetlink(this.fd, this.buf, "taskstats");
       if (n >= 0) return n;
-      const e = errno();
-      if (e === ENOBUFS) this.dropped++;
-      else if (e !== EINTR) throw new SysError("recv", e, "taskstats");
+      if (n === -ENOBUFS) this.dropped++;
     }
   }
 

@@ -7,10 +7,14 @@ import { Container, CreateContainer, ListQuery, SignalRequest } from "@berth/pro
 import type { Supervisor } from "@berth/supervisor";
 import { answer, errorAnswers, errors, IdParams } from "./common.ts";
 
+const JSON_TYPE = { "content-type": "application/json;charset=utf-8" };
+
 export function containerRoutes(supervisor: Supervisor, demoBundle: string) {
   const createBody = { ...CreateContainer, examples: [{ id: "demo", bundlePath: demoBundle }] };
   return new Elysia({ name: "containers" })
-    .get("/v1/containers", ({ query }) => supervisor.list(query.all ?? false), {
+    // The supervisor keeps the listing serialized (it is asked for often, and mostly unchanged): it goes out as is,
+    // with the content type Elysia gives JSON; the schema below documents it.
+    .get("/v1/containers", ({ query }) => new Response(supervisor.listJson(query.all ?? false), { headers: JSON_TYPE }), {
       query: ListQuery,
       response: answer(t.Array(Container), "the containers, sorted by id: running and paused ones; with all=true stopped ones too"),
       detail: { summary: "List containers, sorted by id: running and paused ones; with all=true stopped ones too", tags: ["containers"] },

@@ -6,11 +6,14 @@ import { type OptionSpecs, optionsHelp, parse, parseDuration, parseSize, UsageEr
 import { PEERS, type SystemName } from "./result.ts";
 import type { Flags } from "./scenario.ts";
 
+/** Rounds when --rounds is not given. */
+const DEFAULT_ROUNDS = 2;
+
 const OPTIONS = {
   n: { type: "string", arg: "N", help: "containers (start, restore, density, api) or samples per mode (exit)" },
   concurrency: { type: "string", short: "c", arg: "LIST", help: "e.g. 10,50 (start); workers (lifecycle); connections (api)" },
   duration: { type: "string", short: "d", arg: "DUR", help: "e.g. 10s, 500ms (lifecycle, api)" },
-  rounds: { type: "string", arg: "R", help: "measurements per system, interleaved; figures are medians (default 2)" },
+  rounds: { type: "string", arg: "R", help: `measurements per system, interleaved; figures are medians (default ${DEFAULT_ROUNDS})` },
   peers: { type: "string", arg: "LIST", help: `${PEERS.join(",")} (default: those installed) or none` },
   mib: { type: "string", arg: "X", help: "logs: MiB written (default 256)" },
   "log-max-size": { type: "string", arg: "SIZE", help: "logs: berthd's --log-max-size (default 16MiB)" },
@@ -60,7 +63,7 @@ export interface Command {
 /** Parses argv; `installedPeers` is what `--peers` may name and its default. Throws UsageError. */
 export function parseFlags(argv: string[], installedPeers: SystemName[]): Command {
   const { values, positionals } = parse(argv, OPTIONS);
-  if (values.help) return { command: "help", files: [], flags: { peers: [], quiet: true } };
+  if (values.help) return { command: "help", files: [], flags: { rounds: DEFAULT_ROUNDS, peers: [], quiet: true } };
   if (positionals.length > 1 && positionals[0] !== "report") throw new UsageError(`one scenario at a time (or all), not ${positionals.join(" ")}`);
   let peers = installedPeers;
   if (values.peers !== undefined) {
@@ -81,7 +84,7 @@ export function parseFlags(argv: string[], installedPeers: SystemName[]): Comman
       ...(values.n !== undefined ? { n: positive("n", values.n) } : {}),
       ...(values.concurrency !== undefined ? { concurrency: values.concurrency.split(",").map((c) => positive("concurrency", c)) } : {}),
       ...(values.duration !== undefined ? { durationMs: parseDuration("duration", values.duration) } : {}),
-      ...(values.rounds !== undefined ? { rounds: positive("rounds", values.rounds) } : {}),
+      rounds: values.rounds !== undefined ? positive("rounds", values.rounds) : DEFAULT_ROUNDS,
       ...(values.mib !== undefined ? { mib: positive("mib", values.mib) } : {}),
       ...(values["log-max-size"] !== undefined ? { logMaxSize: values["log-max-size"] } : {}),
       ...(values.client !== undefined ? { client: values.client as "wrk" | "bun" } : {}),

@@ -1,5 +1,5 @@
 /** Memory of processes from /proc/<pid>/smaps_rollup: RSS, PSS and private (clean + dirty) bytes. */
-import { readFileSync } from "node:fs";
+import { procFile } from "./procs.ts";
 import { median, sum } from "./stats.ts";
 
 export interface Memory {
@@ -8,13 +8,10 @@ export interface Memory {
   private: number;
 }
 
+/** The memory of `pid`, or undefined when it is gone. */
 export function smapsRollup(pid: number): Memory | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
-  } catch {
-    return undefined;
-  }
+  const text = procFile(pid, "smaps_rollup");
+  if (text === undefined) return undefined;
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? 0) * 1024;
   return { rss: kib("Rss"), pss: kib("Pss"), private: kib("Private_Clean") + kib("Private_Dirty") };
 }

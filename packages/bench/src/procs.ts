@@ -62,13 +62,18 @@ export function processTable(): Map<number, ProcEntry> {
   return table;
 }
 
-function readStat(pid: number): ProcEntry | undefined {
-  let text: string;
+/** The text of /proc/<pid>/<file>, or undefined when it cannot be read (the process is gone). */
+export function procFile(pid: number, file: string): string | undefined {
   try {
-    text = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return readFileSync(`/proc/${pid}/${file}`, "utf8");
   } catch {
     return undefined;
   }
+}
+
+function readStat(pid: number): ProcEntry | undefined {
+  const text = procFile(pid, "stat");
+  if (text === undefined) return undefined;
   // pid (comm) state ppid ...; comm may hold spaces and parentheses, so split at the last ")".
   const close = text.lastIndexOf(")");
   const rest = text.slice(close + 2).split(" ");
@@ -99,12 +104,7 @@ export function pidsWhere(match: (argv: string[]) => boolean): number[] {
   for (const name of readdirSync("/proc")) {
     const pid = Number(name);
     if (!Number.isInteger(pid) || pid === process.pid) continue;
-    let cmdline: string;
-    try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    } catch {
-      continue;
-    }
+    const cmdline = procFile(pid, "cmdline");
     if (cmdline && match(cmdline.replace(/\0$/, "").split("\0"))) found.push(pid);
   }
   return found;
@@ -117,11 +117,8 @@ export function pidsWithArg(needle: string): number[] {
 
 /** True while the process runs; a zombie counts as gone. */
 export function alive(pid: number): boolean {
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, "utf8"));
-  } catch {
-    return false;
-  }
+  const status = procFile(pid, "status");
+  return status !== undefined && !/^State:\s+Z/m.test(status);
 }
 
 export function kill(pid: number, signal: NodeJS.Signals | number = "SIGKILL"): void {

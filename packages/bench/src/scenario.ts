@@ -14,7 +14,8 @@ export interface Flags {
   n?: number;
   concurrency?: number[];
   durationMs?: number;
-  rounds?: number;
+  /** Measurements per system, interleaved (--rounds). */
+  rounds: number;
   /** Peers to measure beside Berth. */
   peers: SystemName[];
   mib?: number;
@@ -44,8 +45,8 @@ export interface Context {
 export interface Scenario {
   name: string;
   summary: string;
-  /** Peers this scenario compares Berth with (the others are never started for it). */
-  peers: readonly SystemName[];
+  /** Peers this scenario compares Berth with (the others are never started for it); every peer when absent. */
+  peers?: readonly SystemName[];
   run(ctx: Context, out: ScenarioResult): Promise<void>;
 }
 
@@ -87,20 +88,33 @@ export async function runScenario(scenario: Scenario, ctx: Context): Promise<Sce
   return out;
 }
 
-/** Berth and the scenario's peers, set up; peers that failed are noted. `out.systems` lists what runs. */
-export async function targetsFor(scenario: Scenario, ctx: Context, out: ScenarioResult, berthOptions: BerthOptions = {}): Promise<OpenTargets> {
-  const peers = ctx.flags.peers.filter((p) => scenario.peers.includes(p));
+/**
+ * Berth and the scenario's peers, set up, handed to `fn` and closed after it whatever happens; `fn`'s value. Peers
+ * that failed to start are noted in `out.errors`; `out.systems` lists what runs.
+ */
+export async function withTargets<T>(scenario: Scenario, ctx: Context, out: ScenarioResult, fn: (targets: OpenTargets) => Promise<T>, berthOptions: BerthOptions = {}): Promise<T> {
+  const peers = ctx.flags.peers.filter((p) => scenario.peers?.includes(p) ?? true);
   ctx.progress.set(`${scenario.name} | starting berthd${peers.length ? ` and ${peers.join(", ")}` : ""}`);
   const targets = await openTargets(ctx.work, ctx.idPrefix, peers, berthOptions, join(ctx.logDir, scenario.name));
   out.systems = targets.all.map((t) => t.name);
   for (const f of targets.failed) out.errors.push(`left out ${f}`);
-  return targets;
+  try {
+    return await fn(targets);
+  } finally {
+    await targets.close();
+  }
 }
 
-/** The order of systems in round `r`: rotated, so none always goes first (warm caches, a quieter machine). */
-export function rotate<T>(items: readonly T[], r: number): T[] {
-  const k = r % Math.max(items.length, 1);
-  return [...items.slice(k), ...items.slice(0, k)];
+/**
+ * Measures each target once per round, `rounds` rounds, the systems in turn. Their order is rotated each round, so
+ * none always goes first (warm caches, a quieter machine). `each` gets the target and the phase for progress
+ * lines, "<label> round <r>/<rounds>".
+ */
+export async function roundsOverTargets(targets: readonly Target[], rounds: number, label: string, each: (t: Target, phase: string) => Promise<void>): Promise<void> {
+  for (let r = 0; r < rounds; r++) {
+    const k = r % Math.max(targets.length, 1);
+    for (const t of [...targets.slice(k), ...targets.slice(0, k)]) await each(t, `${label} round ${r + 1}/${rounds}`);
+  }
 }
 
 export function section(out: ScenarioResult, title: string): Section {
@@ -130,6 +144,12 @@ export function addTo<K, V>(map: Map<K, V[]>, key: K, ...values: V[]): void {
 /** Up to `count` distinct messages, for notes. */
 export function distinct(messages: string[], count = 3): string[] {
   return [...new Set(messages)].slice(0, count);
+}
+
+/** The "errors" row of `system` in `s` (how many), and up to three distinct messages in `out.errors`, each after `where`. */
+export function putErrors(s: Section, out: ScenarioResult, system: SystemName, errors: readonly string[], where: string = system): void {
+  put(s, { key: "errors", label: "errors", unit: "", better: "lower" }, system, errors.length);
+  for (const e of distinct([...errors])) out.errors.push(`${where}: ${e}`);
 }
 
 /**

@@ -2,7 +2,7 @@
 import { httpClient } from "../flags.ts";
 import { bunLoad, type LoadResult, wrk } from "../httpload.ts";
 import { pool } from "../load.ts";
-import { addTo, put, type Scenario, section, targetsFor } from "../scenario.ts";
+import { addTo, put, type Scenario, section, withTargets } from "../scenario.ts";
 import { median, sum } from "../stats.ts";
 
 const PATHS = ["/v1/containers", "/healthz"];
@@ -15,13 +15,11 @@ export const api: Scenario = {
     const n = ctx.flags.n ?? 100;
     const durationMs = ctx.flags.durationMs ?? 5000;
     const connections = ctx.flags.concurrency?.[0] ?? 16;
-    const rounds = ctx.flags.rounds ?? 2;
+    const rounds = ctx.flags.rounds;
     const client = httpClient(ctx.flags.client);
     out.params = { n, duration: `${durationMs / 1000}s`, connections, client, rounds };
-    const targets = await targetsFor(this, ctx, out, { tcp: client === "wrk" });
-    const berth = targets.berth;
     const results = new Map<string, LoadResult[]>();
-    try {
+    await withTargets(this, ctx, out, async ({ berth }) => {
       const created = await pool(n, 10, () => berth.create(ctx.id(), ctx.bundles.sleeper), (done) => ctx.progress.set(`api | creating ${done}/${n}`));
       if (created.errors.length) throw new Error(`create: ${created.errors[0]}`);
       const listed = (await berth.listRunning()).size;
@@ -36,9 +34,7 @@ export const api: Scenario = {
         }
       }
       await berth.removeAll();
-    } finally {
-      await targets.close();
-    }
+    }, { tcp: client === "wrk" });
     for (const path of PATHS) {
       const rs = results.get(path) ?? [];
       const s = section(out, `GET ${path}`);

@@ -8,7 +8,7 @@ import { pool } from "../load.ts";
 import { MiB } from "@berth/cli";
 import { memoryOf, smapsRollup } from "../memory.ts";
 import type { SystemName } from "../result.ts";
-import { addTo, type MetricDef, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { addTo, type MetricDef, put, roundsOverTargets, type Scenario, section, withTargets } from "../scenario.ts";
 import { median } from "../stats.ts";
 
 const SETTLE_MS = 1500;
@@ -29,54 +29,47 @@ const defs = {
 export const density: Scenario = {
   name: "density",
   summary: "N idle containers: per-shim RSS, PSS and private memory (median and sum) and the daemon's own",
-  peers: ["runc", "containerd", "podman"],
   async run(ctx, out) {
     const n = ctx.flags.n ?? 100;
-    const rounds = ctx.flags.rounds ?? 2;
-    out.params = { n, rounds };
-    const targets = await targetsFor(this, ctx, out);
+    out.params = { n, rounds: ctx.flags.rounds };
     const figures = new Map<SystemName, Map<string, number[]>>();
     const record = (system: SystemName, key: string, value: number | undefined) => {
       if (value === undefined) return;
       const m = figures.get(system) ?? figures.set(system, new Map()).get(system)!;
       addTo(m, key, value);
     };
-    try {
-      for (let r = 0; r < rounds; r++) {
-        for (const t of rotate(targets.all, r)) {
-          const phase = `density round ${r + 1}/${rounds}`;
-          const created = await pool(n, 10, () => t.create(ctx.id(), ctx.bundles.sleeper), (done) => ctx.progress.set(`${phase} | ${t.name} ${done}/${n}`));
-          for (const e of created.errors.slice(0, 3)) out.errors.push(`${t.name}: ${e}`);
-          ctx.progress.set(`${phase} | ${t.name} settling, then reading smaps_rollup`);
-          await sleep(SETTLE_MS);
-          const { daemon, monitors } = t.processes();
-          const m = memoryOf(monitors);
-          const d = daemon ? smapsRollup(daemon) : undefined;
-          const inits = memoryOf(created.results.filter((x) => x !== undefined).map((x) => x.pid));
-          const running = inits.count || 1;
-          record(t.name, "monitors", m.count);
-          if (m.count > 0) {
-            record(t.name, "monitor_pss", m.median.pss / MiB);
-            record(t.name, "monitor_rss", m.median.rss / MiB);
-            record(t.name, "monitor_private", m.median.private / MiB);
-            record(t.name, "monitor_pss_sum", m.sum.pss / MiB);
-            record(t.name, "monitor_rss_sum", m.sum.rss / MiB);
-            record(t.name, "monitor_private_sum", m.sum.private / MiB);
-          }
-          if (d) {
-            record(t.name, "daemon_rss", d.rss / MiB);
-            record(t.name, "daemon_pss", d.pss / MiB);
-          }
-          record(t.name, "per_container_pss", (m.sum.pss + (d?.pss ?? 0) + inits.sum.pss) / running / MiB);
-          ctx.progress.set(`${phase} | ${t.name} removing`);
-          await t.removeAll();
+    const systems = await withTargets(this, ctx, out, async (targets) => {
+      await roundsOverTargets(targets.all, ctx.flags.rounds, "density", async (t, phase) => {
+        const created = await pool(n, 10, () => t.create(ctx.id(), ctx.bundles.sleeper), (done) => ctx.progress.set(`${phase} | ${t.name} ${done}/${n}`));
+        for (const e of created.errors.slice(0, 3)) out.errors.push(`${t.name}: ${e}`);
+        ctx.progress.set(`${phase} | ${t.name} settling, then reading smaps_rollup`);
+        await sleep(SETTLE_MS);
+        const { daemon, monitors } = t.processes();
+        const m = memoryOf(monitors);
+        const d = daemon ? smapsRollup(daemon) : undefined;
+        const inits = memoryOf(created.results.filter((x) => x !== undefined).map((x) => x.pid));
+        const running = inits.count || 1;
+        record(t.name, "monitors", m.count);
+        if (m.count > 0) {
+          record(t.name, "monitor_pss", m.median.pss / MiB);
+          record(t.name, "monitor_rss", m.median.rss / MiB);
+          record(t.name, "monitor_private", m.median.private / MiB);
+          record(t.name, "monitor_pss_sum", m.sum.pss / MiB);
+          record(t.name, "monitor_rss_sum", m.sum.rss / MiB);
+          record(t.name, "monitor_private_sum", m.sum.private / MiB);
         }
-      }
-    } finally {
-      await targets.close();
-    }
+        if (d) {
+          record(t.name, "daemon_rss", d.rss / MiB);
+          record(t.name, "daemon_pss", d.pss / MiB);
+        }
+        record(t.name, "per_container_pss", (m.sum.pss + (d?.pss ?? 0) + inits.sum.pss) / running / MiB);
+        ctx.progress.set(`${phase} | ${t.name} removing`);
+        await t.removeAll();
+      });
+      return targets.all;
+    });
     const s = section(out, `N=${n}`);
-    for (const t of targets.all) {
+    for (const t of systems) {
       const m = figures.get(t.name) ?? new Map<string, number[]>();
       for (const def of Object.values(defs)) {
         const values = m.get(def.key);

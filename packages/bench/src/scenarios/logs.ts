@@ -8,7 +8,7 @@ import { closeSync, openSync, readdirSync, readSync, rmSync, statSync } from "no
 import { join } from "node:path";
 import { sleep } from "../exec.ts";
 import { MiB, parseSize } from "@berth/cli";
-import { put, type Scenario, section, targetsFor } from "../scenario.ts";
+import { put, type Scenario, section, withTargets } from "../scenario.ts";
 import { median } from "../stats.ts";
 import { RuncTarget } from "../targets/runc.ts";
 
@@ -23,21 +23,19 @@ export const logs: Scenario = {
     const mib = ctx.flags.mib ?? 256;
     const logMaxSize = ctx.flags.logMaxSize ?? "16MiB";
     const maxBytes = parseSize("log-max-size", logMaxSize);
-    const rounds = ctx.flags.rounds ?? 2;
+    const rounds = ctx.flags.rounds;
     out.params = { mib, logMaxSize, rounds };
     const write = `dd if=/dev/zero bs=1048576 count=${mib} 2>/dev/null; printf '${MARKER.trim()}\\n'`;
     const berthBundle = ctx.bundles.get(`logs-${mib}-sleep`, ["sh", "-c", `${write}; exec sleep 100000`]);
     const runcBundle = ctx.bundles.get(`logs-${mib}`, ["sh", "-c", write]);
-    const targets = await targetsFor(this, ctx, out, { logMaxSize });
-    const berth = targets.berth;
-    const runc = targets.all.find((t): t is RuncTarget => t instanceof RuncTarget);
     const fromRunning: number[] = [];
     const endToEnd: number[] = [];
     const reference: number[] = [];
     let largestFile = 0;
     let mostFiles = 0;
     let routeOk: boolean | undefined;
-    try {
+    const runc = await withTargets(this, ctx, out, async ({ berth, all }) => {
+      const peer = all.find((t): t is RuncTarget => t instanceof RuncTarget);
       for (let r = 0; r < rounds; r++) {
         const phase = `logs round ${r + 1}/${rounds}`;
         ctx.progress.set(`${phase} | berth writing ${mib} MiB`);
@@ -61,11 +59,11 @@ export const logs: Scenario = {
         const tail = await new Response(await berth.client.logs(id, "init", { tail: 1 })).text().catch(() => "");
         routeOk = (routeOk ?? true) && tail.includes(MARKER.trim());
         await berth.removeAll();
-        if (runc) {
+        if (peer) {
           ctx.progress.set(`${phase} | runc writing ${mib} MiB into a file`);
           const path = join(ctx.work, "runc-output");
           const s0 = performance.now();
-          const status = await runc.runToFile(ctx.id(), runcBundle, path);
+          const status = await peer.runToFile(ctx.id(), runcBundle, path);
           const s1 = performance.now();
           const size = statSync(path).size;
           rmSync(path, { force: true });
@@ -73,9 +71,8 @@ export const logs: Scenario = {
           reference.push(mib / ((s1 - s0) / 1000));
         }
       }
-    } finally {
-      await targets.close();
-    }
+      return peer;
+    }, { logMaxSize });
     const s = section(out, "");
     put(s, { key: "mibps_running", label: "MiB/s captured, from running", unit: "MiB/s", better: "higher" }, "berth", median(fromRunning), fromRunning);
     put(s, { key: "mibps_e2e", label: "MiB/s, create → all written", unit: "MiB/s", better: "higher" }, "berth", median(endToEnd), endToEnd);

@@ -8,7 +8,7 @@
 import { pool } from "../load.ts";
 import { kill, waitGone } from "../procs.ts";
 import type { SystemName } from "../result.ts";
-import { addTo, distinct, put, rotate, type Scenario, section, targetsFor } from "../scenario.ts";
+import { addTo, distinct, put, roundsOverTargets, type Scenario, section, withTargets } from "../scenario.ts";
 import type { Target } from "../targets/index.ts";
 import { median } from "../stats.ts";
 
@@ -31,30 +31,24 @@ export const restore: Scenario = {
   peers: ["runc", "containerd"],
   async run(ctx, out) {
     const n = ctx.flags.n ?? 100;
-    const rounds = ctx.flags.rounds ?? 2;
-    out.params = { n, rounds };
-    const targets = await targetsFor(this, ctx, out);
+    out.params = { n, rounds: ctx.flags.rounds };
     const results = new Map<SystemName, Round[]>();
     const errors: string[] = [];
-    try {
-      for (let r = 0; r < rounds; r++) {
-        for (const t of rotate(targets.all, r)) {
-          const phase = `restore round ${r + 1}/${rounds}`;
-          try {
-            const round = await measure(t, n, ctx.id, ctx.bundles.sleeper, (text) => ctx.progress.set(`${phase} | ${t.name} ${text}`));
-            addTo(results, t.name, round);
-          } catch (err) {
-            errors.push(`${t.name}: ${(err as Error).message}`);
-          }
-          ctx.progress.set(`${phase} | ${t.name} removing`);
-          await t.removeAll();
+    const systems = await withTargets(this, ctx, out, async (targets) => {
+      await roundsOverTargets(targets.all, ctx.flags.rounds, "restore", async (t, phase) => {
+        try {
+          const round = await measure(t, n, ctx.id, ctx.bundles.sleeper, (text) => ctx.progress.set(`${phase} | ${t.name} ${text}`));
+          addTo(results, t.name, round);
+        } catch (err) {
+          errors.push(`${t.name}: ${(err as Error).message}`);
         }
-      }
-    } finally {
-      await targets.close();
-    }
+        ctx.progress.set(`${phase} | ${t.name} removing`);
+        await t.removeAll();
+      });
+      return targets.all;
+    });
     const s = section(out, `N=${n}`);
-    for (const t of targets.all) {
+    for (const t of systems) {
       const rs = results.get(t.name) ?? [];
       const listed = rs.map((x) => x.listedMs).filter((x): x is number => x !== undefined);
       const answered = rs.map((x) => x.answeredMs).filter((x): x is number => x !== undefined);

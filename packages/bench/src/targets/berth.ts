@@ -208,8 +208,7 @@ export class BerthTarget implements Target {
     if (this.daemonProcess.running) await this.removeAll().catch(() => {});
     this.main?.close();
     this.feed.close("berth target closed");
-    await this.daemonProcess.stop("SIGTERM", 5000);
-    if (keepLogsIn) this.daemonProcess.saveLog(keepLogsIn, "berthd.log");
+    await this.daemonProcess.close(keepLogsIn);
     const swept = await sweep(this.dir, { runcRoots: [this.runcRoot] });
     if (swept.left.length) throw new Error(`berth target left ${swept.left.join(", ")}`);
   }

@@ -13,6 +13,7 @@ import { pool } from "../load.ts";
 import { kill, pidsWhere, spawn } from "../procs.ts";
 import { sweep } from "../workdir.ts";
 import { DaemonProcess } from "./daemon.ts";
+import { whenListening } from "./subscriber.ts";
 import { createWatched, type DaemonControl, type Running, type Subscription, type Target, type Watched } from "./target.ts";
 
 const SHIM_SOCKET_DIR = "/run/containerd/s";
@@ -176,24 +177,17 @@ export class ContainerdTarget implements Target {
       }
       feed.close("ctr events ended");
     })();
-    const deadline = Date.now() + 10_000;
-    while (!probed) {
-      if (Date.now() > deadline || proc.exitCode !== null) {
-        proc.kill("SIGKILL");
-        throw new Error("ctr events did not come up");
-      }
+    return whenListening(proc, feed, "ctr events", 10_000, () => probed, async () => {
       await run(this.ctr("namespaces", "label", this.namespace, "bench-probe", String(++this.probes)));
       await sleep(20);
-    }
-    return { feed, pid: proc.pid, close: () => proc.kill("SIGKILL") };
+    });
   }
 
   async close(keepLogsIn?: string): Promise<void> {
     if (this.daemonProcess.running) await this.removeAll().catch(() => {});
     this.main?.close();
     this.feed.close("containerd target closed");
-    await this.daemonProcess.stop("SIGTERM", 5000);
-    if (keepLogsIn) this.daemonProcess.saveLog(keepLogsIn, "containerd.log");
+    await this.daemonProcess.close(keepLogsIn);
     for (const pid of this.processes().monitors) kill(pid);
     // containerd 1.6 names a shim's socket sha256(<address>/<namespace>/<id>).
     for (const id of this.made) {

@@ -1,6 +1,6 @@
 /** A daemon the bench starts (berthd, containerd): output to a log file, a readiness probe, kill by pid. */
 import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Subprocess } from "bun";
 import { sleep } from "../exec.ts";
 import { spawn } from "../procs.ts";
@@ -47,9 +47,10 @@ export class DaemonProcess {
     }
   }
 
-  /** Keeps a copy of its log as `dir/<name>`. */
-  saveLog(dir: string, name: string): void {
-    saveFile(this.logPath, dir, name);
+  /** Stops it (SIGTERM, SIGKILL after 5 s) and keeps a copy of its log in `keepLogsIn`, under the log's own name. */
+  async close(keepLogsIn?: string): Promise<void> {
+    await this.stop("SIGTERM", 5000);
+    if (keepLogsIn) saveFile(this.logPath, keepLogsIn, basename(this.logPath));
   }
 
   logTail(lines = 5): string {

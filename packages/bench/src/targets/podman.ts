@@ -16,6 +16,7 @@ import { must, run } from "../exec.ts";
 import { ExitFeed, lines } from "../exits.ts";
 import { pidsWhere, spawn } from "../procs.ts";
 import { sweep } from "../workdir.ts";
+import { whenListening } from "./subscriber.ts";
 import { createWatched, type Running, type Subscription, type Target, type Watched } from "./target.ts";
 
 export function podmanInstalled(): boolean {
@@ -160,17 +161,11 @@ export class PodmanTarget implements Target {
       }
       feed.close("podman events ended");
     })();
-    const deadline = Date.now() + 30_000;
-    while (!probed) {
-      if (Date.now() > deadline || proc.exitCode !== null) {
-        proc.kill("SIGKILL");
-        throw new Error("podman events did not come up");
-      }
+    return whenListening(proc, feed, "podman events", 30_000, () => probed, async () => {
       probe = `${this.cgroupParent}-probe-${++this.probes}`;
       await must(this.podman("run", "--rm", ...this.runArgs(probe, ["true"])));
       for (let i = 0; i < 50 && !probed; i++) await Bun.sleep(20);
-    }
-    return { feed, pid: proc.pid, close: () => proc.kill("SIGKILL") };
+    });
   }
 
   async close(): Promise<void> {

@@ -2,10 +2,11 @@
  * Berth through its HTTP API: a private berthd (own state dir, unix socket, runc root) driven with the CLI's typed
  * client (packages/cli), exits from its event stream.
  */
-import { mkdirSync, readFileSync, rmSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { BerthClient, endpoint } from "@berth/cli";
 import { BerthError, type Container, type CreateContainer } from "@berth/protocol";
+import { InstallLayout } from "@berth/state";
 import { sweepCgroups } from "../cgroups.ts";
 import { run } from "../exec.ts";
 import { ExitFeed } from "../exits.ts";
@@ -15,7 +16,9 @@ import { sweep } from "../workdir.ts";
 import { DaemonProcess } from "./daemon.ts";
 import { createWatched, type DaemonControl, type Running, type Subscription, type Target, type Watched } from "./target.ts";
 
-const REPO = resolve(import.meta.dir, "../../../..");
+const install = InstallLayout.of(import.meta.dir);
+/** berthd as scripts/start.sh runs it (the bundle setup builds), else its source. */
+const berthd = existsSync(install.berthdBundle) ? install.berthdBundle : join(install.root, "packages/berthd/src/main.ts");
 
 export interface BerthOptions {
   /** Also listen on 127.0.0.1 (a free port), for HTTP load tools that cannot use a unix socket. */
@@ -54,7 +57,7 @@ export class BerthTarget implements Target {
   private argv(): string[] {
     if (this.options.tcp) this.tcpUrl = `http://127.0.0.1:${freePort()}`;
     return [
-      process.execPath, join(REPO, "packages/berthd/src/main.ts"),
+      process.execPath, berthd,
       "--state-dir", this.stateDir,
       "--listen", `unix://${this.socket}`,
       ...(this.tcpUrl ? ["--listen", this.tcpUrl.replace("http://", "tcp://")] : []),

@@ -22,7 +22,7 @@ function fdsOn(path: string): number {
   }).length;
 }
 
-test("rotates into .1 when the next chunk would pass maxBytes", () => {
+test("rotates into .1 when the next chunk would pass maxBytes; the previous .1 is unlinked aside, gone by close", async () => {
   const path = join(dir, "logs", "init.log"); // the directory is created
   const log = new RotatingLog(path, 10);
   log.write(enc.encode("aaaa"));
@@ -36,7 +36,8 @@ test("rotates into .1 when the next chunk would pass maxBytes", () => {
   log.write(enc.encode("e"));
   expect(read(`${path}.1`)).toBe("cddddddddd");
   expect(read(path)).toBe("e");
-  log.close();
+  await log.close();
+  expect(readdirSync(join(dir, "logs")).sort()).toEqual(["init.log", "init.log.1", "init.log.times", "init.log.times.1"]);
 });
 
 test("whatever the chunk sizes, disk use stays within 2*maxBytes and the newest bytes are kept in order", () => {

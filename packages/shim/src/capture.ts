@@ -5,13 +5,17 @@
  * records when each write began, for the logs route's timestamps and since.
  */
 import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { unlink } from "node:fs/promises";
 import { dirname } from "node:path";
-import { LogTimesWriter, logTimesPath, rotatedLog } from "@berth/state";
+import { discardedLog, LogTimesWriter, logTimesPath, rotatedLog } from "@berth/state";
 
 export class RotatingLog {
   private fd: number;
   private size = 0;
   private readonly times: LogTimesWriter;
+  private discarded = 0;
+  /** Unlinks of rotated files still running (rotate): close waits for them. */
+  private readonly unlinking = new Set<Promise<void>>();
 
   constructor(private readonly path: string, private readonly maxBytes: number) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -35,14 +39,28 @@ export class RotatingLog {
     }
   }
 
-  close(): void {
+  /** Closes the files; resolves once the rotated files on their way out are gone. */
+  async close(): Promise<void> {
     closeSync(this.fd);
     this.times.close();
+    await Promise.all(this.unlinking);
   }
 
-  /** The old fd stays valid until the new file is open, so a failed rotation never leaves a stale fd. */
+  /**
+   * The old fd stays valid until the new file is open, so a failed rotation never leaves a stale fd. The previous
+   * rotated file is renamed aside and unlinked on Bun's thread pool: freeing a file's pages is most of what a
+   * rotation costs (renamed over, it halved the capture rate at 16 MiB files, measured), and the copy need not wait.
+   */
   private rotate(): void {
-    renameSync(this.path, rotatedLog(this.path));
+    const rotated = rotatedLog(this.path);
+    const aside = discardedLog(this.path, ++this.discarded);
+    try {
+      renameSync(rotated, aside);
+      // A container's dir removed first leaves nothing to unlink.
+      const gone: Promise<void> = unlink(aside).catch(() => {}).finally(() => this.unlinking.delete(gone));
+      this.unlinking.add(gone);
+    } catch {} // no rotated file yet (or it cannot be moved aside, and the rename below replaces it)
+    renameSync(this.path, rotated);
     const fd = openSync(this.path, "w", 0o600);
     closeSync(this.fd);
     this.fd = fd;

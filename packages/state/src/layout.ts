@@ -21,6 +21,7 @@
  *     changes.jsonl                       the change log: every event of the container (starts, exits, oom, pause, …),
  *                                         numbered, written durably by the shim (by berthd after the shim died) first
  *     logs/<pid>.log, logs/<pid>.log.1    captured output when stdout/stderr were not given (current and rotated)
+ *     logs/<pid>.log.1.gone-<n>           a rotated log being removed in the background (discardedLog)
  *     logs/<pid>.log.times, .times.1      when each part of the log was written (log-times.ts), rotated with it
  *     runc/                               runc's JSON logs, one file per call, removed after a successful call
  *     reported                            the number of the last change berthd journaled (survives journal compaction)
@@ -82,6 +83,14 @@ export class InstallLayout {
 /** The rotated file of a captured log (`<pid>.log.1`), or of its time index: the one place the name is built. */
 export function rotatedLog(logPath: string): string {
   return `${logPath}.1`;
+}
+
+/**
+ * A rotated capture log on its way out (`<pid>.log.1.gone-<n>`): renamed aside at the next rotation and unlinked
+ * in the background, so freeing its pages does not hold up the copy.
+ */
+export function discardedLog(logPath: string, n: number): string {
+  return `${rotatedLog(logPath)}.gone-${n}`;
 }
 
 /** The time index beside a capture log (log-times.ts), `<pid>.log.times`; rotatedLog names its rotated twin. */

@@ -165,7 +165,7 @@ test("a corrupt state dir and a removed bundle are cleaned up; the other contain
   expect(readdirSync(join(d.stateDir, "containers"))).toEqual([good]);
 });
 
-test("a container whose start was never recorded (berthd killed while its runc run hangs) is removed, with no events", async () => {
+test("a container whose start was never recorded (berthd killed while its runc run hangs) is removed, with no events; the run dies with its shim", async () => {
   const runtime = new StallingRuntime("run");
   try {
     d = await Daemon.start();
@@ -183,11 +183,37 @@ test("a container whose start was never recorded (berthd killed while its runc r
     expect(Bun.spawnSync(["runc", "state", id]).exitCode).not.toBe(0);
     while (alive(shim.pid)) await Bun.sleep(5); // the shim was told to go
     expect(existsSync(join(d.stateDir, "containers", id))).toBe(false);
+    // Killed with its shim's process group: released now, it could still start a container nobody supervises.
+    expect(await gone(runtime.stalledPid)).toBe(true);
   } finally {
-    runtime.abandon();
     runtime.remove();
   }
 });
+
+test("a shim killed while its runc run hangs takes the run with it: the create fails, and nothing starts later", async () => {
+  const runtime = new StallingRuntime("run");
+  try {
+    d = await Daemon.start();
+    const id = uid();
+    const pending = d.json<{ error: { message: string } }>("POST", "/v1/containers", { id, bundlePath: bundle(["sleep", "1000"]), runtime: runtime.path });
+    await runtime.reached();
+    process.kill(shimOf(d, id).pid, "SIGKILL");
+    const answer = await pending;
+    expect(answer.status).toBeGreaterThanOrEqual(500);
+    expect(answer.body.error.message).not.toBe("");
+    expect(await gone(runtime.stalledPid)).toBe(true);
+    expect(Bun.spawnSync(["runc", "state", id]).exitCode).not.toBe(0);
+    expect((await d.json<Container[]>("GET", "/v1/containers?all=true")).body.map((c) => c.id)).not.toContain(id);
+  } finally {
+    runtime.remove();
+  }
+});
+
+/** Whether `pid` is gone within 10 s (a SIGKILLed process dies at once; nothing else says when). */
+async function gone(pid: number): Promise<boolean> {
+  for (const until = Date.now() + 10_000; alive(pid) && Date.now() < until; ) await Bun.sleep(5);
+  return !alive(pid);
+}
 
 test("while one container's restore hangs, /healthz, listing, GET and creates of other ids answer at once; its own operations wait", async () => {
   const runtime = new StallingRuntime("state");

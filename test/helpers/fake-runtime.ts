@@ -33,16 +33,9 @@ export class StallingRuntime {
     writeFileSync(join(this.fake.dir, "go"), "");
   }
 
-  /**
-   * Kills the call waiting at the stalled subcommand, if it still waits: one whose caller is gone must never go
-   * on (a `runc run` released after its shim was killed would start a container nobody supervises).
-   */
-  abandon(): void {
-    const reached = join(this.fake.dir, "reached");
-    if (!existsSync(reached)) return;
-    try {
-      process.kill(Number(readFileSync(reached, "utf8")), "SIGKILL");
-    } catch {} // it went on already
+  /** The pid of the call that reached the stalled subcommand (once reached() resolved). */
+  get stalledPid(): number {
+    return Number(readFileSync(join(this.fake.dir, "reached"), "utf8"));
   }
 
   /** Lets any waiting call go on, and removes the script (a call still polling sees its dir gone and goes on). */

@@ -9,13 +9,12 @@ import { mkdirSync } from "node:fs";
 import { BerthError, type Container, type CreateContainer, nowRfc3339, quote, wrapError } from "@berth/protocol";
 import { readBundleConfig } from "@berth/runtime";
 import { type ContainerRecord, writeContainerRecord } from "@berth/state";
-import { sendSignal } from "@berth/sys";
 import { restoreFrom } from "./checkpoints.ts";
 import { checkStdioPaths } from "./client-paths.ts";
 import { ContainerEntry, type InitSpec } from "./container.ts";
 import { type Context, within } from "./context.ts";
 import { startShim } from "./shim-client.ts";
-import { adoptShim, deleteFromRuntime, mayRemainInRuntime, noticesFor } from "./shims.ts";
+import { adoptShim, deleteFromRuntime, killShim, mayRemainInRuntime, noticesFor } from "./shims.ts";
 
 /** Creates and starts a container (POST /v1/containers); see the module doc. */
 export async function createContainer(ctx: Context, request: CreateContainer): Promise<Container> {
@@ -112,7 +111,7 @@ async function replace(ctx: Context, previous: ContainerEntry): Promise<void> {
     const cleaned = previous.cleaned.done;
     if (!cleaned && previous.shim) {
       ctx.config.logger.warn("cleanup of a stopped container is slow; taking it over", { container: previous.id });
-      sendSignal(previous.shim.pid, 9);
+      killShim(previous.shim.pid);
       await within(previous.shim.gone, timeout, "shim exit").catch(() => {});
     }
     if ((!cleaned || mayRemainInRuntime(previous)) && !(await deleteFromRuntime(ctx, previous, true))) {

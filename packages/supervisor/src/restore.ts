@@ -20,12 +20,12 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ID_PATTERN, type ShimState } from "@berth/protocol";
 import { type ContainerLayout, type ContainerRecord, readChanges, readContainerRecord, readProcessRecords, readShimRecord } from "@berth/state";
-import { isLive, sendSignal } from "@berth/sys";
+import { isLive } from "@berth/sys";
 import { ContainerEntry } from "./container.ts";
 import type { Context } from "./context.ts";
 import { ExecEntry } from "./exec.ts";
 import { ShimClient } from "./shim-client.ts";
-import { adoptShim, markCleaned, noticesFor, onShimGone } from "./shims.ts";
+import { adoptShim, killShim, markCleaned, noticesFor, onShimGone } from "./shims.ts";
 
 const idPattern = new RegExp(ID_PATTERN);
 
@@ -70,7 +70,7 @@ async function reconnect(ctx: Context, entry: ContainerEntry, shimPids: number[]
   const record = readShimRecord(entry.layout);
   const live = record !== undefined && isLive(record.pid, record.startTime);
   // Shims of this dir that berthd has no record of (started, but killed before they wrote shim.json).
-  for (const pid of shimPids) if (!live || pid !== record!.pid) sendSignal(pid, 9);
+  for (const pid of shimPids) if (!live || pid !== record!.pid) killShim(pid);
   if (entry.cleaned.done) {
     if (entry.autoRemove) ctx.registry.remove(entry);
     return;
@@ -94,13 +94,13 @@ async function reconnect(ctx: Context, entry: ContainerEntry, shimPids: number[]
         adopted = true;
       } catch (err) {
         logger.warn("cannot reach the shim; killing it", { container: entry.id, error: String(err) });
-        sendSignal(record!.pid, 9);
+        killShim(record!.pid);
         entry.shim?.close();
         entry.shim = undefined;
       }
     });
   } else if (live) {
-    sendSignal(record!.pid, 9);
+    killShim(record!.pid);
   }
   if (!adopted) {
     await onShimGone(ctx, entry);

@@ -2,7 +2,7 @@
 export { SysError } from "./libc.ts";
 export {
   decodeWaitStatus, isChildSubreaper, peekExitedChild, pidfdOpen, pidfdSendSignal, processExists, reapPid,
-  sendSignal, setChildSubreaper,
+  sendGroupSignal, sendSignal, setChildSubreaper,
 } from "./process.ts";
 export {
   closeFd, makeEventFd, makeFifo, makePipe, openFd, O_APPEND, O_CLOEXEC, O_CREAT, O_NONBLOCK, O_RDONLY, O_RDWR, O_WRONLY,

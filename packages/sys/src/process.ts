@@ -68,10 +68,21 @@ export function peekExitedChild(): number | undefined {
 /** kill(2); false when the process does not exist (ESRCH). */
 export function sendSignal(pid: number, signal: number): boolean {
   if (pid <= 0) throw new RangeError(`sendSignal needs a positive pid, got ${pid}`);
-  if (libc.kill(pid, signal) === 0) return true;
+  return kill(pid, signal, pid);
+}
+
+/** kill(2) of every process in process group `pgid`; false when the group has no process left (ESRCH). */
+export function sendGroupSignal(pgid: number, signal: number): boolean {
+  if (pgid <= 0) throw new RangeError(`sendGroupSignal needs a positive process group, got ${pgid}`);
+  return kill(-pgid, signal, pgid);
+}
+
+/** kill(2) of `target` (a pid, or minus a process group); SysError naming `subject` for anything but ESRCH. */
+function kill(target: number, signal: number, subject: number): boolean {
+  if (libc.kill(target, signal) === 0) return true;
   const e = errno();
   if (e === ESRCH) return false;
-  throw new SysError("kill", e, pid);
+  throw new SysError("kill", e, subject);
 }
 
 export function processExists(pid: number): boolean {

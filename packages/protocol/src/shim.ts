@@ -10,7 +10,6 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import { type Change, ProcessState } from "./lifecycle.ts";
 import type { Resources } from "./operations.ts";
 
-
 export const ShimProcessState = T.Object({
   pid: T.String(),
   systemPid: T.Integer(),

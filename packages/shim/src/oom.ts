@@ -12,7 +12,7 @@
 import { existsSync, type FSWatcher, openSync, watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "@berth/protocol";
-import { cgroupsOf, closeFd, makeEventFd, readKeyed } from "@berth/sys";
+import { type Cgroups, cgroupsOf, closeFd, makeEventFd, readKeyed } from "@berth/sys";
 
 /** After a wake-up, when to read the counter again (ms): the kill lands a little after the OOM notification. */
 const RECHECK_MS = [5, 25, 100, 500];
@@ -42,9 +42,10 @@ export class OomWatch {
    * exist yet (runc makes it, with no kills); undefined when its place cannot be told (see runcCgroupDir).
    */
   static countBefore(cgroupsPath: string | undefined, id: string): number | undefined {
-    const dir = runcCgroupDir("memory", cgroupsPath, id);
-    if (dir === undefined) return undefined;
-    return existsSync(dir) ? readKeyed(counterFileIn(dir, cgroupsOf(process.pid)!.version)).oom_kill ?? 0 : 0;
+    const own = cgroupsOf(process.pid);
+    const dir = own && runcCgroupDir(own, "memory", cgroupsPath, id);
+    if (own === undefined || dir === undefined) return undefined;
+    return existsSync(dir) ? readKeyed(counterFileIn(dir, own.version)).oom_kill ?? 0 : 0;
   }
 
   /**
@@ -130,15 +131,15 @@ function counterFileIn(dir: string, version: 1 | 2): string {
 /**
  * Where runc's cgroupfs driver (libcontainer/cgroups/fs) puts container `id`'s cgroup for `controller`: an
  * absolute `cgroupsPath` below the hierarchy's mount point, a relative one (or the id, when the bundle gives
- * none) below the cgroup of runc's caller, this shim. Undefined for the systemd driver's "slice:prefix:name".
+ * none) below the cgroup of runc's caller, this shim (`own`). Undefined for the systemd driver's
+ * "slice:prefix:name", or when the controller is not mounted.
  */
-function runcCgroupDir(controller: string, cgroupsPath: string | undefined, id: string): string | undefined {
+function runcCgroupDir(own: Cgroups, controller: string, cgroupsPath: string | undefined, id: string): string | undefined {
   if (cgroupsPath?.includes(":")) return undefined;
-  const own = cgroupsOf(process.pid);
   if (cgroupsPath?.startsWith("/")) {
-    const mount = own?.mountPoint(controller);
+    const mount = own.mountPoint(controller);
     return mount === undefined ? undefined : join(mount, cgroupsPath);
   }
-  const parent = own?.dir(controller);
+  const parent = own.dir(controller);
   return parent === undefined ? undefined : join(parent, cgroupsPath || id);
 }

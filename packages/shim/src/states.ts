@@ -26,7 +26,10 @@ import { BerthError, type ProcessState, type Resources, type ShimCheckpoint } fr
 
 /** The work of one process kind (init.ts, exec.ts), with no checks of its own: the states decide when it runs. */
 export interface ProcessWork {
-  /** Init: the runtime's start (nothing after a restore); exec: nothing more. Records the start, answers its change. */
+  /**
+   * Init: the runtime's run (`runc run --detach`, or `runc restore --detach`), which creates the container and
+   * runs the init; exec: nothing more (`runc exec` ran it). Records the start, answers its change.
+   */
   start(): Promise<number>;
   signal(signal: number): Promise<void>;
   exec(pid: string): Promise<{ systemPid: number; change: number }>;

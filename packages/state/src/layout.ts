@@ -44,18 +44,28 @@ import { dirname, join } from "node:path";
  *   dist/ui/                              the dashboard's assets (`bun run build:ui`)
  *   dist/bundles/demo/                    the demo bundle Swagger UI's create example names
  */
+/** The `name` of a package.json, or undefined when there is none or it cannot be read as JSON. */
+function manifestName(path: string): string | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return (JSON.parse(readFileSync(path, "utf8")) as { name?: string }).name;
+  } catch {
+    return undefined;
+  }
+}
+
 export class InstallLayout {
   constructor(readonly root: string) {}
 
   /**
    * The install a module belongs to, from the module's own dir (`import.meta.dir`): the nearest dir up whose
    * package.json is Berth's. The same call works in the source tree (packages/<name>/src) and in a bundle
-   * (dist/berthd.js), where every module's import.meta.dir is the bundle's. Throws when there is none.
+   * (dist/berthd.js), where every module's import.meta.dir is the bundle's. A package.json that is not JSON is
+   * not Berth's. Throws when there is none.
    */
   static of(moduleDir: string): InstallLayout {
     for (let dir = moduleDir; ; dir = dirname(dir)) {
-      const manifest = join(dir, "package.json");
-      if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "berth") return new InstallLayout(dir);
+      if (manifestName(join(dir, "package.json")) === "berth") return new InstallLayout(dir);
       if (dirname(dir) === dir) throw new Error(`no Berth install (a package.json named "berth") above ${moduleDir}`);
     }
   }

@@ -86,7 +86,8 @@ export async function createContainer(ctx: Context, request: CreateContainer): P
 
 /**
  * On the container's queue, its dir and record written: starts its shim, then its `start` (the runtime's create
- * and start of the init in one call), and resolves once its start-container is journaled. Used by a create and by a restart (a new life of the init).
+ * and start of the init in one call), and resolves once its start-container is journaled. Used by a create and by
+ * a restart (a new life of the init).
  */
 export async function launch(ctx: Context, entry: ContainerEntry): Promise<void> {
   const timeout = ctx.config.startTimeoutMs;

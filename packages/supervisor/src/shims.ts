@@ -72,7 +72,7 @@ export function onShimGone(ctx: Context, entry: ContainerEntry, shim?: ShimClien
       const life = currentLife(log.all);
       if (exitOf(life, "init") === undefined) {
         if (!life.some((c) => c.type === "start-container")) {
-          // Never started (berthd died between create and start): nobody was told it runs; it leaves no events.
+          // Its start was never recorded (berthd died during it): nobody was told it runs; it leaves no events.
           await deleteFromRuntime(ctx, entry, true);
           ctx.registry.remove(entry);
           entry.cleaned.resolve({ deleted: true });

@@ -4,10 +4,10 @@
  * reading never blocks and never fills the disk, also while berthd is down. Beside it, @berth/state's LogTimesWriter
  * records when each write began, for the logs route's timestamps and since.
  */
-import { closeSync, fstatSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, mkdirSync, openSync, readdirSync, renameSync, writeSync } from "node:fs";
 import { unlink } from "node:fs/promises";
-import { dirname } from "node:path";
-import { discardedLog, LogTimesWriter, logTimesPath, rotatedLog } from "@berth/state";
+import { dirname, join } from "node:path";
+import { discardedLog, isDiscardedLog, LogTimesWriter, logTimesPath, rotatedLog } from "@berth/state";
 
 export class RotatingLog {
   private fd: number;
@@ -18,7 +18,10 @@ export class RotatingLog {
   private readonly unlinking = new Set<Promise<void>>();
 
   constructor(private readonly path: string, private readonly maxBytes: number) {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const dir = dirname(path);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Rotated files a shim that died (a restarted container's earlier life) had not finished unlinking.
+    for (const name of readdirSync(dir)) if (isDiscardedLog(path, join(dir, name))) this.discard(join(dir, name));
     this.fd = openSync(path, "a", 0o600);
     this.size = fstatSync(this.fd).size;
     this.times = new LogTimesWriter(logTimesPath(path), maxBytes);
@@ -39,6 +42,12 @@ export class RotatingLog {
     }
   }
 
+  /** Unlinks `path` on Bun's thread pool; close waits for it. A container's dir removed first leaves nothing to do. */
+  private discard(path: string): void {
+    const gone: Promise<void> = unlink(path).catch(() => {}).finally(() => this.unlinking.delete(gone));
+    this.unlinking.add(gone);
+  }
+
   /** Closes the files; resolves once the rotated files on their way out are gone. */
   async close(): Promise<void> {
     closeSync(this.fd);
@@ -56,9 +65,7 @@ export class RotatingLog {
     const aside = discardedLog(this.path, ++this.discarded);
     try {
       renameSync(rotated, aside);
-      // A container's dir removed first leaves nothing to unlink.
-      const gone: Promise<void> = unlink(aside).catch(() => {}).finally(() => this.unlinking.delete(gone));
-      this.unlinking.add(gone);
+      this.discard(aside);
     } catch {} // no rotated file yet (or it cannot be moved aside, and the rename below replaces it)
     renameSync(this.path, rotated);
     const fd = openSync(this.path, "w", 0o600);

@@ -103,6 +103,11 @@ export function discardedLog(logPath: string, n: number): string {
   return `${rotatedLog(logPath)}.gone-${n}`;
 }
 
+/** Whether `path` is one of `logPath`'s discarded logs (discardedLog): a shim that died left it behind. */
+export function isDiscardedLog(logPath: string, path: string): boolean {
+  return path.startsWith(`${rotatedLog(logPath)}.gone-`);
+}
+
 /** The time index beside a capture log (log-times.ts), `<pid>.log.times`; rotatedLog names its rotated twin. */
 export function logTimesPath(logPath: string): string {
   return `${logPath}.times`;

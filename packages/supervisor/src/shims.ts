@@ -11,7 +11,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import type { Change } from "@berth/protocol";
 import { isNotFound } from "@berth/runtime";
 import { ChangeLog, currentLife, exitOf } from "@berth/state";
-import { processExists, sendGroupSignal } from "@berth/sys";
+import { processExists, sendGroupSignal, sendSignal } from "@berth/sys";
 import type { ContainerEntry } from "./container.ts";
 import { type Context, runtimeFor } from "./context.ts";
 import { unmountRootfs } from "./images/overlay.ts";
@@ -29,25 +29,35 @@ export function noticesFor(ctx: Context, entry: ContainerEntry): ShimNotices {
 }
 
 /**
- * SIGKILL to shim `pid` and its process group. A shim leads a group of its own (berthd starts it in a new
+ * SIGKILL to the process group shim `pid` leads. A shim leads a group of its own (berthd starts it in a new
  * session), and the runtime calls it has in flight are in it, while the container's processes are not (runc init
- * makes a session of its own). So a `runc run` or `runc exec` the shim started dies with it, instead of changing
- * the container after berthd has cleaned it up (a run finishing later would start a container nobody supervises).
+ * makes a session of its own, for the init and each exec). So a `runc run` or `runc exec` the shim started dies
+ * with it, instead of changing the container after berthd has cleaned it up (a run finishing later would start a
+ * container nobody supervises). For a shim that is gone already: its pid is not signalled again.
  */
-export function killShim(pid: number): void {
+function killShimGroup(pid: number): void {
   sendGroupSignal(pid, 9);
 }
 
 /**
+ * SIGKILL to a live shim `pid` and its group (killShimGroup); a shim that leads no group (a `--shim` wrapper
+ * forked it) dies too.
+ */
+export function killShim(pid: number): void {
+  killShimGroup(pid);
+  sendSignal(pid, 9);
+}
+
+/**
  * From now on `shim` serves `entry`; when it is gone, what it left running in its process group goes too (at once:
- * a shim that exits after its work has none, one that died may have a runtime call in flight; killShim), and
+ * a shim that exits after its work has none, one that died may have a runtime call in flight; killShimGroup), and
  * onShimGone runs.
  */
 export function adoptShim(ctx: Context, entry: ContainerEntry, shim: ShimClient): void {
   entry.shim = shim;
   shim.gone.then(() => {
     try {
-      killShim(shim.pid);
+      killShimGroup(shim.pid);
     } catch (err) {
       ctx.config.logger.warn("kill what a shim left in its process group", { container: entry.id, pid: shim.pid, error: String(err) });
     }
